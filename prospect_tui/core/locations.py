@@ -1,0 +1,44 @@
+"""Where prospect-tui keeps its files: platformdirs, overridable by PROSPECT_DB and --db.
+
+Config (keymap, supervisors, dial command) lives in config.toml; PROSPECT_CONFIG overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+from prospect_tui.core import UserError
+
+APP = "prospect-tui"
+
+
+def database_path(override: str | None = None) -> Path:
+    """--db wins, then PROSPECT_DB, then the user data directory."""
+    chosen = override or os.environ.get("PROSPECT_DB")
+    if chosen:
+        return Path(chosen).expanduser()
+    return user_data_path(APP) / "prospect.db"
+
+
+def demo_database_path() -> Path:
+    return user_data_path(APP) / "demo.db"
+
+
+def config_path() -> Path:
+    chosen = os.environ.get("PROSPECT_CONFIG")
+    return Path(chosen).expanduser() if chosen else user_config_path(APP) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> dict:
+    """The user's config.toml, or {} when there is none; a broken file is a user error."""
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: not a valid TOML config ({error})") from None

@@ -1,0 +1,262 @@
+"""The SQLite store: one file, WAL, a busy timeout, schema by sqlite-utils migrations.
+
+Several callers share one file, each process with its own connection; writes are
+short `BEGIN IMMEDIATE` transactions so nobody ever sees `database is locked`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from prospect_tui.core import UserError
+from prospect_tui.core.clock import Clock, iso, system_clock
+
+BUSY_TIMEOUT_S = 30.0
+
+migrations = Migrations("prospect")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    for statement in SCHEMA_V1:
+        db.execute(statement)
+
+
+SCHEMA_V1 = (
+    """CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        settings TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TABLE import_batches (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        file_name TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        imported_at TEXT NOT NULL,
+        rows_read INTEGER NOT NULL DEFAULT 0,
+        imported INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        invalid_phone INTEGER NOT NULL DEFAULT 0,
+        suppressed INTEGER NOT NULL DEFAULT 0,
+        rejects_file TEXT
+    )""",
+    # status: open (callable), done (finished: see final_outcome).
+    """CREATE TABLE leads (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        batch_id INTEGER REFERENCES import_batches(id),
+        company TEXT NOT NULL DEFAULT '',
+        phone_e164 TEXT,
+        phone_national TEXT NOT NULL DEFAULT '',
+        phone_type TEXT NOT NULL DEFAULT '',
+        timezone TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_title TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        siret TEXT NOT NULL DEFAULT '',
+        sector TEXT NOT NULL DEFAULT '',
+        employees TEXT NOT NULL DEFAULT '',
+        website TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}',
+        source TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'open',
+        final_outcome TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_called_at TEXT,
+        next_call_at TEXT,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        manager_name TEXT NOT NULL DEFAULT '',
+        direct_line_e164 TEXT NOT NULL DEFAULT '',
+        best_time TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX leads_phone ON leads(phone_e164)",
+    "CREATE INDEX leads_queue ON leads(campaign_id, status, next_call_at)",
+    # Append-only: an undone call is flagged, never deleted.
+    """CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads(id),
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        caller TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reached TEXT NOT NULL DEFAULT 'none',
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        duration_s REAL NOT NULL DEFAULT 0,
+        dialled_e164 TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        undone_at TEXT
+    )""",
+    "CREATE INDEX calls_started ON calls(started_at)",
+    "CREATE INDEX calls_campaign_started ON calls(campaign_id, started_at)",
+    "CREATE INDEX calls_caller_started ON calls(caller, started_at)",
+    "CREATE INDEX calls_lead ON calls(lead_id)",
+    # Append-only proof of consent (granted / withdrawn).
+    """CREATE TABLE consent_events (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER REFERENCES leads(id),
+        campaign_id INTEGER REFERENCES campaigns(id),
+        call_id INTEGER REFERENCES calls(id),
+        event TEXT NOT NULL,
+        email TEXT NOT NULL,
+        email_typed TEXT NOT NULL DEFAULT '',
+        contact_name TEXT NOT NULL DEFAULT '',
+        contact_title TEXT NOT NULL DEFAULT '',
+        caller TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        phone_e164 TEXT NOT NULL DEFAULT '',
+        consent_text TEXT NOT NULL DEFAULT '',
+        consent_version TEXT NOT NULL DEFAULT '',
+        purpose TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        prev_hash TEXT NOT NULL DEFAULT '',
+        hash TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX consent_lead ON consent_events(lead_id)",
+    "CREATE INDEX consent_email ON consent_events(email)",
+    """CREATE TABLE callbacks (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads(id),
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        call_id INTEGER REFERENCES calls(id),
+        due_at TEXT NOT NULL,
+        owner TEXT,
+        asked_by TEXT NOT NULL DEFAULT 'manager',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    )""",
+    "CREATE INDEX callbacks_due ON callbacks(campaign_id, done_at, due_at)",
+    # The do-not-call / opt-out list keeps only a hash of the normalised value.
+    """CREATE TABLE suppressions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        UNIQUE(kind, hash)
+    )""",
+    """CREATE TABLE pauses (
+        id INTEGER PRIMARY KEY,
+        caller TEXT NOT NULL,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        started_at TEXT NOT NULL,
+        ended_at TEXT
+    )""",
+)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Store:
+    """One connection to the prospecting database, with the queries the app needs."""
+
+    def __init__(self, path: str | Path, clock: Clock = system_clock) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        if not self.path.exists():
+            _create_private(self.path)
+        try:
+            self.conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.enable_wal()
+            # FULL: an outcome acknowledged on screen survives a power cut too.
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as error:
+            raise UserError(f"{self.path}: not a prospect database ({error})") from None
+
+    def clone(self) -> Store:
+        """A second connection to the same file, for a worker thread."""
+        return Store(self.path, self.clock)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction that takes the lock up front (BEGIN IMMEDIATE)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def rows(self, sql: str, params: Any = ()) -> list[dict]:
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def row(self, sql: str, params: Any = ()) -> dict | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        found = self.conn.execute(sql, params).fetchone()
+        return found[0] if found else None
+
+    # Campaigns
+
+    def campaign(self, name: str) -> dict:
+        """The campaign called `name`; an unknown name is a user error."""
+        found = self.row("SELECT * FROM campaigns WHERE name = ?", (name,))
+        if found is None:
+            known = ", ".join(self.campaign_names()) or "none yet"
+            raise UserError(f"unknown campaign {name!r} (known: {known})")
+        return found
+
+    def ensure_campaign(self, name: str, settings: dict | None = None) -> dict:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO campaigns (name, created_at, settings) VALUES (?, ?, ?)",
+                (name, self.now(), json.dumps(settings or {})),
+            )
+        return self.campaign(name)
+
+    def campaign_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM campaigns ORDER BY id")]
+
+    def default_campaign(self) -> dict | None:
+        """The most recently created campaign: what a plain `prospect` opens."""
+        return self.row("SELECT * FROM campaigns ORDER BY id DESC LIMIT 1")
+
+    # Leads
+
+    def lead(self, lead_id: int) -> dict | None:
+        return self.row("SELECT * FROM leads WHERE id = ?", (lead_id,))
+
+    def count_leads(self, campaign_id: int | None = None) -> int:
+        if campaign_id is None:
+            return self.scalar("SELECT count(*) FROM leads")
+        return self.scalar("SELECT count(*) FROM leads WHERE campaign_id = ?", (campaign_id,))

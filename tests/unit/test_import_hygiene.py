@@ -1,0 +1,20 @@
+"""The core must stay UI-free: importing every core module must not load textual or rich."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import prospect_tui.core as core_package
+
+
+def test_core_imports_no_ui_library():
+    modules = sorted(p.stem for p in Path(core_package.__file__).parent.glob("*.py"))
+    assert len(modules) > 5, "core modules not found"
+    imports = "; ".join(f"import prospect_tui.core.{m}" for m in modules if m != "__init__")
+    code = (
+        f"{imports}; import sys; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"core pulled in UI modules: {result.stdout.strip()}"
