@@ -1,0 +1,74 @@
+"""The Textual app: wiring, theme and the user's keymap; screens do the work.
+
+`make_app` is the one factory used by the CLI and the tests, with the store injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from prospect_tui.core import UserError
+from prospect_tui.core.locations import load_config
+from prospect_tui.core.store import Store
+from prospect_tui.screens.session import SessionScreen
+
+
+class ProspectApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "prospect-tui"
+
+    def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
+        super().__init__()
+        self.store = store
+        self.caller = caller
+        self.campaign = campaign
+        self.config = config
+        self.sub_title = f"{campaign['name']} · {caller}"
+
+    def get_default_screen(self) -> SessionScreen:
+        return SessionScreen(self.store, self.caller, self.campaign, self.config)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p) offers every action of the screen's bindings."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.id} ({binding.key_display or binding.key})",
+                    partial(screen.run_action, binding.action),
+                )
+
+    async def action_quit(self) -> None:
+        # ctrl+q: nothing typed is pending (outcomes commit at once); free the lead on screen.
+        for screen in self.screen_stack:
+            if isinstance(screen, SessionScreen):
+                screen.release_lead()
+        self.exit()
+
+    def on_mount(self) -> None:
+        # Binding ids -> keys, e.g. [keymap] "outcome.no_answer" = "f1" in config.toml.
+        keymap = self.config.get("keymap") or {}
+        if keymap:
+            self.set_keymap(keymap)
+
+
+def make_app(
+    store: Store, caller: str, campaign_name: str | None = None, config: dict | None = None
+) -> ProspectApp:
+    """Build the app for one caller on one campaign (the latest one when none is named)."""
+    if campaign_name:
+        campaign = store.campaign(campaign_name)
+    else:
+        campaign = store.default_campaign()
+        if campaign is None:
+            raise UserError(
+                f"no campaign in {store.path} yet: import a list with `prospect import FILE`"
+                " or try `prospect demo`"
+            )
+    return ProspectApp(store, caller, campaign, load_config() if config is None else config)

@@ -1,0 +1,1 @@
+"""One Screen or ModalScreen per file; each calls the core, never SQL."""

@@ -1,0 +1,319 @@
+"""The calling session: one lead on screen, one key per outcome, committed before the next.
+
+Every outcome is written in one transaction before the next lead is claimed and drawn.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from prospect_tui.core import UserError
+from prospect_tui.core.clock import iso
+from prospect_tui.core.dialing import Dialer, OptIn, lead_history, today_counters
+from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
+from prospect_tui.core.outcomes import OUTCOMES
+from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
+from prospect_tui.core.store import Store
+from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.callbacks import CallbacksScreen
+from prospect_tui.screens.edit_lead import EditLeadScreen
+from prospect_tui.screens.find import FindScreen
+from prospect_tui.screens.help import HelpScreen
+from prospect_tui.screens.note import NoteScreen
+from prospect_tui.screens.optin import OptInScreen
+from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
+from prospect_tui.widgets.lead_card import LeadCard
+
+HOME_ZONE = "Europe/Paris"
+
+# Outcome keys are data: each binding has an id a team can remap in config.toml.
+OUTCOME_BINDINGS = [
+    Binding(o.key, f"outcome('{o.code}')", o.label, show=False, id=f"outcome.{o.code}")
+    for o in OUTCOMES
+]
+ACTION_BINDINGS = [
+    Binding("u", "undo", "Undo", id="session.undo"),
+    Binding("n", "note", "Note", id="session.note"),
+    Binding("s", "skip", "Skip", id="session.skip"),
+    Binding("e", "edit", "Edit", id="session.edit"),
+    Binding("slash", "find", "Find", key_display="/", id="session.find"),
+    Binding("p", "pause", "Pause", id="session.pause"),
+    Binding("c", "callbacks", "Callbacks", id="session.callbacks"),
+    Binding("d", "dial", "Dial", show=False, id="session.dial"),
+    Binding("question_mark", "help", "Help", key_display="?", id="session.help"),
+]
+
+
+class SessionScreen(Screen):
+    CSS_PATH = "session.tcss"
+    BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS
+
+    def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
+        super().__init__()
+        self.store = store
+        self.dialer = Dialer(store, caller, campaign)
+        self.config = config
+        self.lead: dict | None = None
+        self.call_started_at: datetime | None = None
+        self.call_started_mono = 0.0
+        self.pause_id: int | None = None
+        self.paused_mono = 0.0
+
+    @property
+    def phone_region(self) -> str:
+        return self.dialer.settings["region"]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="counters")
+        with VerticalScroll(id="card-scroll"):
+            yield LeadCard(id="card")
+        yield Static(id="status")
+        # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here.
+        yield Static(id="outcome-keys")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        close_open_pauses(self.store, self.dialer.caller)
+        self.show_outcome_keys()
+        self.show_next()
+        self.set_interval(1, self.tick)
+
+    # The caller's loop
+
+    def show_next(self) -> None:
+        self.show_lead(self.dialer.next_lead())
+
+    def show_lead(self, lead: dict | None) -> None:
+        self.lead = lead
+        card = self.query_one(LeadCard)
+        if lead is None:
+            card.show_message(
+                f"No more leads to call in campaign {self.dialer.campaign['name']!r} for now.\n"
+                "Every lead has been called or is waiting for its retry time or callback."
+            )
+        else:
+            now = self.store.clock()
+            card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
+            self.call_started_at = now
+            self.call_started_mono = time.monotonic()
+        self.query_one("#card-scroll").scroll_home(animate=False)
+        self.refresh_counters()
+        self.tick()
+
+    def action_outcome(self, code: str) -> None:
+        if self.lead is None:
+            self.notify("No lead on screen.", severity="warning")
+            return
+        if self.pause_id is not None:
+            self.notify("Paused: press p to resume first.", severity="warning")
+            return
+        lead = self.lead
+        if code == "opt_in":
+            self.app.push_screen(OptInScreen(lead, self.dialer.settings), self.opt_in_done)
+        elif code == "switchboard":
+            self.app.push_screen(SwitchboardScreen(lead, self.phone_region), self.switchboard_done)
+        elif code == "callback":
+            self.app.push_screen(
+                CallbackScreen(lead, self.store.clock),
+                lambda request: request and self.record("callback", callback=request),
+            )
+        else:
+            self.record(code)
+
+    def opt_in_done(self, opt_in: OptIn | None) -> None:
+        if opt_in is not None:
+            self.record("opt_in", opt_in=opt_in)
+
+    def switchboard_done(self, info: SwitchboardInfo | None) -> None:
+        if info is None or self.lead is None:
+            return
+        save_switchboard_info(
+            self.store, self.lead["id"], info.manager_name, info.direct_line, info.best_time,
+            self.phone_region,
+        )
+        self.record("switchboard")
+
+    def record(self, code: str, **details: object) -> None:
+        assert self.lead is not None and self.call_started_at is not None
+        try:
+            self.dialer.record(
+                self.lead["id"],
+                code,
+                started_at=self.call_started_at,
+                duration_s=time.monotonic() - self.call_started_mono,
+                **details,
+            )
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.show_next()
+
+    def release_lead(self) -> None:
+        """Give the lead on screen back to the pool (the app calls this on quit)."""
+        if self.lead is not None:
+            self.dialer.release(self.lead["id"])
+            self.lead = None
+        if self.pause_id is not None:
+            end_pause(self.store, self.pause_id)
+            self.pause_id = None
+
+    # Other keys
+
+    def action_undo(self) -> None:
+        current = self.lead
+        restored = self.dialer.undo()
+        if restored is None:
+            self.notify("Nothing to undo in this session.")
+            return
+        if current is not None and current["id"] != restored["id"]:
+            self.dialer.release(current["id"])
+        self.notify(f"Undone: {restored['company']} is back.")
+        self.show_lead(restored)
+
+    def action_skip(self) -> None:
+        if self.lead is not None:
+            self.dialer.skip(self.lead["id"])
+            self.show_next()
+
+    def action_note(self) -> None:
+        if self.lead is not None:
+            self.app.push_screen(NoteScreen(self.lead), self.note_done)
+
+    def note_done(self, note: str | None) -> None:
+        if note and self.lead is not None:
+            add_note(self.store, self.lead["id"], note, self.dialer.caller)
+            self.show_lead(self.store.lead(self.lead["id"]) | {"attempts": self.lead["attempts"]})
+
+    def action_edit(self) -> None:
+        if self.lead is not None:
+            self.app.push_screen(EditLeadScreen(self.store, self.lead, self.phone_region), self.edited)
+
+    def edited(self, lead: dict | None) -> None:
+        if lead is not None:
+            self.lead = lead
+            self.query_one(LeadCard).show(
+                lead, lead_history(self.store, lead["id"]), self.store.clock(), HOME_ZONE
+            )
+
+    def action_find(self) -> None:
+        self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
+
+    def action_callbacks(self) -> None:
+        self.app.push_screen(
+            CallbacksScreen(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
+            self.jump_to,
+        )
+
+    def jump_to(self, lead_id: int | None) -> None:
+        if lead_id is None or (self.lead is not None and self.lead["id"] == lead_id):
+            return
+        try:
+            lead = claim_lead(
+                self.store, lead_id, self.dialer.caller, self.dialer.settings["claim_minutes"]
+            )
+        except UserError as error:
+            self.notify(str(error), severity="warning")
+            return
+        if self.lead is not None:
+            self.dialer.release(self.lead["id"])
+        self.show_lead(lead)
+
+    def action_pause(self) -> None:
+        if self.pause_id is None:
+            self.pause_id = start_pause(
+                self.store, self.dialer.caller, self.dialer.campaign["id"]
+            )
+            self.paused_mono = time.monotonic()
+            self.add_class("paused")
+        else:
+            end_pause(self.store, self.pause_id)
+            self.pause_id = None
+            # The call timer does not run during a pause.
+            self.call_started_mono += time.monotonic() - self.paused_mono
+            self.remove_class("paused")
+        self.refresh_counters()
+        self.tick()
+
+    def action_dial(self) -> None:
+        """Run the configured softphone command and restart the call timer."""
+        if self.lead is None:
+            return
+        number = self.lead["direct_line_e164"] or self.lead["phone_e164"]
+        template = self.config.get("dial_command")
+        if template:
+            command = [part.format(e164=number, tel=f"tel:{number}") for part in shlex.split(template)]
+            try:
+                subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            except OSError as error:
+                self.notify(f"Dial command failed: {error}", severity="error")
+                return
+        self.call_started_at = self.store.clock()
+        self.call_started_mono = time.monotonic()
+        self.tick()
+
+    def action_help(self) -> None:
+        keys = [
+            (active.binding.key_display or active.binding.key, active.binding.description)
+            for active in self.active_bindings.values()
+            if active.binding.description
+        ]
+        self.app.push_screen(HelpScreen(keys))
+
+    # Always-visible figures
+
+    def show_outcome_keys(self) -> None:
+        """The outcome keys as bound now (after the user's keymap), in two rows."""
+        keys = {
+            active.binding.id: active.binding.key
+            for active in self.active_bindings.values()
+            if (active.binding.id or "").startswith("outcome.")
+        }
+        cells = [
+            f"[b $accent]{keys.get(f'outcome.{o.code}', '?')}[/] {o.label}" for o in OUTCOMES
+        ]
+        half = len(cells) // 2
+        self.query_one("#outcome-keys", Static).update(
+            "  ".join(cells[:half]) + "\n" + "  ".join(cells[half:])
+        )
+
+    def tick(self) -> None:
+        status = self.query_one("#status", Static)
+        if self.pause_id is not None:
+            paused = int(time.monotonic() - self.paused_mono)
+            status.update(f"PAUSED {paused // 60}:{paused % 60:02d} · p resumes")
+            return
+        if self.lead is None:
+            status.update("")
+            return
+        seconds = int(time.monotonic() - self.call_started_mono)
+        status.update(f"On this lead  {seconds // 60}:{seconds % 60:02d}")
+
+    def refresh_counters(self) -> None:
+        now = self.store.clock().astimezone(ZoneInfo(HOME_ZONE))
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        caller = self.dialer.caller
+        today = today_counters(self.store, caller, self.dialer.campaign["id"], day_start)
+        talk = timedelta(seconds=int(today.talk_s))
+        paused = timedelta(seconds=int(paused_seconds(self.store, caller, iso(day_start))))
+        self.query_one("#counters", Static).update(
+            f"Today {today.calls} calls · {today.managers} IT mgrs · "
+            f"{today.opt_ins} opt-ins {today.opt_in_rate:.0%} · "
+            f"{today.callbacks_due} callbacks due · talk {talk} · paused {paused}"
+        )

@@ -1,0 +1,1 @@
+"""Reusable widgets: the lead card, the counters bar."""

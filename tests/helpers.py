@@ -1,0 +1,34 @@
+"""Test data built through the real store: a campaign and a few valid French leads."""
+
+from __future__ import annotations
+
+from prospect_tui.core.phones import parse_phone
+from prospect_tui.core.store import Store
+
+
+def add_leads(store: Store, campaign: str, count: int, settings: dict | None = None) -> dict:
+    """Create `campaign` (calling hours off unless told) with `count` leads; returns it."""
+    chosen = {"calling_hours": "off", **(settings or {})}
+    row = store.ensure_campaign(campaign, chosen)
+    start = store.count_leads()
+    with store.write() as conn:
+        for i in range(start, start + count):
+            phone = parse_phone(f"01 42 68 {i // 100:02d} {i % 100:02d}")
+            conn.execute(
+                "INSERT INTO leads (campaign_id, company, phone_e164, phone_national, phone_type,"
+                " timezone, city, contact_name, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row["id"],
+                    f"Société {i:03d}",
+                    phone.e164,
+                    phone.national,
+                    phone.type,
+                    phone.timezone,
+                    "Lyon",
+                    f"Contact {i}",
+                    "test list",
+                    store.now(),
+                ),
+            )
+    return row

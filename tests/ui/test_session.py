@@ -1,0 +1,131 @@
+"""Pilot tests: each outcome key records one call before the next lead; the opt-in form."""
+
+from __future__ import annotations
+
+import pytest
+
+from prospect_tui.app import make_app
+from prospect_tui.core.outcomes import OUTCOMES
+from prospect_tui.screens.optin import OptInScreen
+from prospect_tui.screens.session import SessionScreen
+from prospect_tui.widgets.lead_card import LeadCard
+from tests.helpers import add_leads
+
+# Outcomes that record at once (4, 5 and 7 open a form first).
+DIRECT = [o for o in OUTCOMES if o.code not in {"opt_in", "switchboard", "callback"}]
+
+
+def card_text(app) -> str:
+    return str(app.screen.query_one(LeadCard).render())
+
+
+def calls(store) -> list[dict]:
+    return store.rows("SELECT lead_id, caller, outcome, duration_s FROM calls ORDER BY id")
+
+
+@pytest.mark.parametrize("outcome", DIRECT, ids=[o.code for o in DIRECT])
+async def test_outcome_key_records_and_shows_next_lead(store, outcome):
+    add_leads(store, "spring", 3)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert "Société 000" in card_text(app)
+        await pilot.press(outcome.key)
+        await pilot.pause()
+        assert calls(store) == [
+            {"lead_id": 1, "caller": "alice", "outcome": outcome.code, "duration_s": pytest.approx(0, abs=5)}
+        ]
+        assert "Société 001" in card_text(app)
+
+
+async def test_opt_in_saves_a_valid_address_normalized_with_consent(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("7")
+        await pilot.pause()
+        assert isinstance(app.screen, OptInScreen)
+        assert app.screen.focused.id == "email"
+        await pilot.press(*"Jean.Dupont@EXEMPLE.fr")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert "Société 001" in card_text(app)
+    assert [c["outcome"] for c in calls(store)] == ["opt_in"]
+    consent = store.rows("SELECT event, email, email_typed, caller, lead_id FROM consent_events")
+    assert consent == [
+        {
+            "event": "granted",
+            "email": "Jean.Dupont@exemple.fr",
+            "email_typed": "Jean.Dupont@EXEMPLE.fr",
+            "caller": "alice",
+            "lead_id": 1,
+        }
+    ]
+
+
+async def test_opt_in_refuses_an_invalid_address(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("7")
+        await pilot.press(*"jean.dupont@")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OptInScreen)
+        assert "✗" in str(app.screen.query_one("#email-check").render())
+    assert calls(store) == []
+
+
+async def test_escape_cancels_the_opt_in_and_records_nothing(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("7")
+        await pilot.press(*"jean@exemple.fr")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert "Société 000" in card_text(app)
+    assert calls(store) == []
+    assert store.scalar("SELECT count(*) FROM consent_events") == 0
+
+
+async def test_exhausted_list_says_so(store):
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        assert "No more leads" in card_text(app)
+
+
+async def test_quit_releases_the_lead_on_screen(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert store.lead(1)["claimed_by"] == "alice"
+        await pilot.press("ctrl+q")
+    assert store.lead(1)["claimed_by"] is None
+
+
+async def test_keymap_from_config_remaps_an_outcome(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={"keymap": {"outcome.no_answer": "f1"}})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "f1" in str(app.screen.query_one("#outcome-keys").render())
+    assert [c["outcome"] for c in calls(store)] == ["no_answer"]
+
+
+async def test_command_palette_offers_outcomes_and_actions(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"No answer", "Opt-in", "Undo", "Find", "Pause"} <= set(titles)
+        palette_run = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "No answer"
+        )
+        await palette_run.callback()
+    assert [c["outcome"] for c in calls(store)] == ["no_answer"]

@@ -1,0 +1,167 @@
+"""Pilot tests for the session's other keys: forms for 4 and 5, undo, note, skip, find, pause."""
+
+from __future__ import annotations
+
+from prospect_tui.app import make_app
+from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.help import HelpScreen
+from prospect_tui.screens.session import SessionScreen
+from prospect_tui.screens.switchboard import SwitchboardScreen
+from prospect_tui.widgets.lead_card import LeadCard
+from tests.helpers import add_leads
+
+
+def card_text(app) -> str:
+    return str(app.screen.query_one(LeadCard).render())
+
+
+def outcomes(store) -> list[tuple[int, str, bool]]:
+    rows = store.rows("SELECT lead_id, outcome, undone_at FROM calls ORDER BY id")
+    return [(r["lead_id"], r["outcome"], r["undone_at"] is not None) for r in rows]
+
+
+async def test_switchboard_form_records_on_enter_even_when_empty(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        assert isinstance(app.screen, SwitchboardScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+    assert outcomes(store) == [(1, "switchboard", False)]
+
+
+async def test_switchboard_info_is_kept_and_the_direct_line_is_dialled_next_time(store, clock):
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("4")
+        await pilot.press(*"Marc Durand", "tab", *"06 12 34 56 78", "tab", *"mardi matin")
+        await pilot.press("enter")
+        await pilot.pause()
+    lead = store.lead(1)
+    assert (lead["manager_name"], lead["direct_line_e164"], lead["best_time"]) == (
+        "Marc Durand",
+        "+33612345678",
+        "mardi matin",
+    )
+    clock.advance(days=3)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        text = card_text(app)
+        assert "Direct line  06 12 34 56 78" in text and "Marc Durand" in text
+        await pilot.press("1")
+        await pilot.pause()
+    assert store.row("SELECT dialled_e164 FROM calls ORDER BY id DESC")["dialled_e164"] == (
+        "+33612345678"
+    )
+
+
+async def test_switchboard_form_refuses_a_bad_direct_line(store):
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("4", "tab", *"12", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SwitchboardScreen)
+        assert "not a valid phone number" in str(app.screen.query_one("#form-error").render())
+    assert outcomes(store) == []
+
+
+async def test_callback_quick_choice_sets_a_callback_for_me(store, clock):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        assert isinstance(app.screen, CallbackScreen)
+        await pilot.press("1", "enter")
+        await pilot.pause()
+        assert "Société 001" in card_text(app)
+    callback = store.row("SELECT lead_id, due_at, owner, asked_by FROM callbacks")
+    assert callback == {
+        "lead_id": 1,
+        "due_at": "2026-11-23T11:00:00Z",
+        "owner": "alice",
+        "asked_by": "manager",
+    }
+
+
+async def test_undo_takes_back_the_last_outcome_and_shows_that_lead_again(store):
+    add_leads(store, "spring", 3)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        assert "Société 001" in card_text(app)
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Société 000" in card_text(app)
+        await pilot.press("2")
+        await pilot.pause()
+    assert outcomes(store) == [(1, "refused", True), (1, "busy", False)]
+    assert store.lead(1)["status"] == "open"
+    assert store.lead(2)["claimed_by"] is None or store.lead(2)["claimed_by"] == "alice"
+
+
+async def test_note_is_appended_to_the_lead(store):
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("n", *"rappeler après le salon", "enter")
+        await pilot.pause()
+        assert "rappeler après le salon" in card_text(app)
+    assert store.lead(1)["notes"].endswith("alice: rappeler après le salon")
+
+
+async def test_skip_moves_on_without_an_outcome(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Société 001" in card_text(app)
+    assert outcomes(store) == []
+    assert store.lead(1)["claimed_by"] is None
+
+
+async def test_find_jumps_to_a_lead_by_phone(store):
+    add_leads(store, "spring", 5)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("slash", *"01 42 68 00 03")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Société 003" in card_text(app)
+    assert store.lead(1)["claimed_by"] is None
+    assert store.lead(4)["claimed_by"] == "alice"
+
+
+async def test_pause_blocks_outcomes_and_is_recorded(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert "PAUSED" in str(app.screen.query_one("#status").render())
+        await pilot.press("1")
+        await pilot.press("p")
+        await pilot.pause()
+    assert outcomes(store) == []
+    pause = store.row("SELECT caller, started_at, ended_at FROM pauses")
+    assert pause["caller"] == "alice" and pause["ended_at"] is not None
+
+
+async def test_help_lists_every_key(store):
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
+        for label in ("No answer", "Opt-in", "Undo", "Find", "Pause", "Callbacks"):
+            assert label in text

@@ -1,0 +1,78 @@
+"""The store: a private SQLite file in WAL mode, migrated once, usable from several connections."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+from prospect_tui.cli import main
+from prospect_tui.core import UserError
+from prospect_tui.core.store import Store, migrations
+
+
+def test_new_database_is_private_wal_and_migrated(tmp_path):
+    store = Store(tmp_path / "new.db")
+    assert stat.S_IMODE((tmp_path / "new.db").stat().st_mode) == 0o600
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA busy_timeout") >= 5000
+    tables = set(store.db.table_names())
+    for needed in (
+        "campaigns",
+        "leads",
+        "calls",
+        "consent_events",
+        "callbacks",
+        "suppressions",
+        "import_batches",
+    ):
+        assert needed in tables
+    assert migrations.pending(store.db) == []
+
+
+def test_reopening_keeps_data_and_applies_nothing_twice(tmp_path):
+    path = tmp_path / "p.db"
+    Store(path).ensure_campaign("spring")
+    again = Store(path)
+    assert again.campaign_names() == ["spring"]
+    applied = again.scalar("SELECT count(*) FROM _sqlite_migrations")
+    assert applied == len(migrations._migrations)
+
+
+def test_unknown_campaign_is_a_user_error_listing_known_ones(store):
+    store.ensure_campaign("spring")
+    with pytest.raises(UserError, match="unknown campaign 'autumn'.*spring"):
+        store.campaign("autumn")
+
+
+def test_a_file_that_is_not_a_database_is_a_user_error(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_bytes(b"this is not sqlite at all, just some text" * 50)
+    with pytest.raises(UserError, match="not a prospect database"):
+        Store(bogus)
+
+
+def test_write_rolls_back_on_error(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.write() as conn:
+            conn.execute("INSERT INTO campaigns (name, created_at) VALUES ('a', 'x')")
+            conn.execute("INSERT INTO campaigns (name, created_at) VALUES ('a', 'y')")
+    assert store.campaign_names() == []
+
+
+def test_locate_prints_the_paths_in_use(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PROSPECT_DB", str(tmp_path / "team.db"))
+    assert main(["locate"]) == 0
+    assert f"database: {tmp_path / 'team.db'}" in capsys.readouterr().out
+    assert main(["locate", "--db", str(tmp_path / "other.db")]) == 0
+    assert f"database: {tmp_path / 'other.db'}" in capsys.readouterr().out
+
+
+def test_cli_unknown_campaign_exits_2_with_one_line(tmp_path, capsys):
+    db = tmp_path / "p.db"
+    Store(db).ensure_campaign("spring")
+    assert main(["--db", str(db), "--campaign", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prospect: error: unknown campaign 'nope'")
+    assert err.count("\n") == 1
