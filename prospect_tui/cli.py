@@ -68,13 +68,98 @@ def build_parser() -> argparse.ArgumentParser:
     optins.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
     optins.add_argument("--format", choices=("csv", "xlsx"), help="default: from -o, else csv")
     optins.add_argument("--campaign", help="only this campaign")
+    optins.add_argument("--since", metavar="DATE", help="consent given on or after (2026-11-01)")
+    optins.add_argument("--caller", help="only consents this caller captured")
+    optins.add_argument(
+        "--excel-dialect",
+        choices=("yes", "no"),
+        default="yes",
+        help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
+    )
     calls = kinds.add_parser("calls", parents=[common], help="every call, one row each")
     calls.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
     calls.add_argument("--campaign", help="only this campaign")
 
+    consent = commands.add_parser("consent", parents=[common], help="the consent proof log")
+    consent_actions = consent.add_subparsers(dest="action", metavar="ACTION", required=True)
+    verify = consent_actions.add_parser(
+        "verify", parents=[common], help="check the hash chain (exit 1 when broken)"
+    )
+    verify.add_argument("--json", action="store_true", help="print a JSON object")
+
+    optout = commands.add_parser(
+        "optout", parents=[common], help="withdraw consent and suppress addresses or numbers"
+    )
+    optout.add_argument("file", type=Path, help="CSV or plain list of emails / phone numbers")
+    optout.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    forget = commands.add_parser(
+        "forget", parents=[common], help="erase a person everywhere (keeps a suppression hash)"
+    )
+    forget.add_argument("value", metavar="EMAIL|PHONE", help="the person's email or number")
+
+    purge = commands.add_parser(
+        "purge", parents=[common], help="erase prospects with no contact from them (retention)"
+    )
+    purge.add_argument("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)")
+    purge.add_argument("--yes", action="store_true", help="erase (default: dry run, list only)")
+
+    verify_emails = commands.add_parser(
+        "verify-emails", parents=[common], help="mark addresses deliverable by their domain (MX)"
+    )
+    verify_emails.add_argument(
+        "--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"
+    )
+    verify_emails.add_argument("--json", action="store_true", help="print a JSON object")
+
     stats = commands.add_parser("stats", parents=[common], help="call statistics")
     stats.add_argument("--campaign", help="only this campaign")
-    stats.add_argument("--json", action="store_true", help="print a JSON object")
+    stats.add_argument(
+        "--period", choices=("today", "week", "lastweek", "month"), help="default: all time"
+    )
+    stats.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)")
+    stats.add_argument("--to", dest="date_to", metavar="DATE", help="last day (default: today)")
+    figures_options(stats)
+    stats.add_argument(
+        "--by",
+        choices=("caller", "day", "hour", "campaign", "outcome"),
+        default="caller",
+        help="breakdown for the table and the CSV (default: caller)",
+    )
+    stats_format = stats.add_mutually_exclusive_group()
+    stats_format.add_argument("--json", action="store_true", help="print a JSON object")
+    stats_format.add_argument("--csv", action="store_true", help="print the breakdown as CSV")
+
+    report = commands.add_parser(
+        "report", parents=[common], help="write the weekly HTML report for the supervisor"
+    )
+    report.add_argument(
+        "--week",
+        nargs="?",
+        const="",
+        default="",
+        metavar="DATE",
+        help="any day of the week to report (default: last week, Monday to Sunday)",
+    )
+    report.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"
+    )
+    report.add_argument("--campaign", help="only this campaign")
+    figures_options(report)
+
+    campaign = commands.add_parser(
+        "campaign", parents=[common], help="list campaigns, show or change their settings"
+    )
+    actions = campaign.add_subparsers(dest="campaign_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help="every campaign and its leads")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    show = actions.add_parser("show", parents=[common], help="every setting, defaults included")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--json", action="store_true", help="print a JSON object")
+    change = actions.add_parser("set", parents=[common], help="change one setting (validated)")
+    change.add_argument("name", metavar="NAME")
+    change.add_argument("key", metavar="KEY", help="a key that `campaign show` prints")
+    change.add_argument("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off')
     return parser
 
 
@@ -82,6 +167,26 @@ def session_options(parser: argparse.ArgumentParser, suppress: bool = False) -> 
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--caller", default=default, help="your name (default: OS user name)")
     parser.add_argument("--campaign", default=default, help="campaign to call")
+
+
+def figures_options(parser: argparse.ArgumentParser) -> None:
+    # Not `caller`: that is who you are (`prospect --caller NAME stats`, default the OS
+    # user); this is whose figures you ask for, which only supervisors may choose.
+    parser.add_argument(
+        "--caller",
+        dest="figures_of",
+        metavar="NAME",
+        help="only this caller's figures (supervisors; others always see their own)",
+    )
+
+
+def figures_caller(args: argparse.Namespace) -> str | None:
+    """The caller filter the config's `supervisors` list allows (None: everyone)."""
+    from prospect_tui.core.locations import load_config
+    from prospect_tui.core.stats import caller_filter
+
+    who = getattr(args, "caller", None) or _caller_default()
+    return caller_filter(load_config(), who, args.figures_of)
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -149,7 +254,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         if fmt == "xlsx" and args.output is None:
             raise UserError("--format xlsx needs -o PATH (a spreadsheet cannot go to stdout)")
-        count = exporter.export_optins(store, args.output, fmt=fmt, campaign=args.campaign)
+        count = exporter.export_optins(
+            store,
+            args.output,
+            fmt=fmt,
+            campaign=args.campaign,
+            since=args.since,
+            caller=args.caller,
+            excel_dialect=args.excel_dialect == "yes",
+        )
     else:
         count = exporter.export_calls(store, args.output, campaign=args.campaign)
     if args.output is not None:
@@ -160,12 +273,114 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
 
+    caller = figures_caller(args)
     store = open_store(args)
-    figures = stats.summary(store, campaign=args.campaign)
+    period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
+    figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(stats.to_csv(figures, args.by))
     else:
-        print(stats.format_table(figures))
+        print(stats.format_table(figures, args.by))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from prospect_tui.core.report import write_report
+    from prospect_tui.core.stats import LOCAL_TZ, Period, parse_day
+
+    caller = figures_caller(args)
+    store = open_store(args)
+    # Read on Monday mornings: without a date, the last complete week.
+    today = store.clock().astimezone(LOCAL_TZ).date()
+    week = Period.week_of(parse_day(args.week) if args.week else today - timedelta(days=7))
+    year, number, _ = week.first.isocalendar()
+    output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
+    write_report(store, output, week.first, args.campaign, caller)
+    print(f"report for {week.label} written to {output}", file=sys.stderr)
+    return 0
+
+
+def cmd_consent(args: argparse.Namespace) -> int:
+    from prospect_tui.core.consent import verify_chain
+
+    ok, first_bad, message = verify_chain(open_store(args))
+    if args.json:
+        print(json.dumps({"ok": ok, "first_bad_id": first_bad, "message": message}))
+    else:
+        print(message, file=sys.stdout if ok else sys.stderr)
+    # 1, not 2: a broken log is not a usage mistake, and scripts must tell the two apart.
+    return 0 if ok else 1
+
+
+def cmd_optout(args: argparse.Namespace) -> int:
+    from prospect_tui.core.consent import read_optout_file, record_optout
+
+    store = open_store(args)
+    entries = read_optout_file(args.file)
+    report = record_optout(store, entries, caller=_caller_default())
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from prospect_tui.core.consent import forget
+
+    done = forget(open_store(args), args.value, caller=_caller_default())
+    print(done.summary() + "; the suppression hash is kept")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from prospect_tui.core.consent import purge, purge_candidates
+
+    store = open_store(args)
+    if args.yes:
+        print(purge(store, args.older_than).summary())
+        return 0
+    found = purge_candidates(store, args.older_than)
+    print(f"dry run: {len(found)} prospects with no contact from them in {args.older_than}")
+    for row in found:
+        print(f"  lead {row['id']}: {row['company'] or '(no name)'}, last {row['last_contact']}")
+    if found:
+        print("run again with --yes to erase them")
+    return 0
+
+
+def cmd_verify_emails(args: argparse.Namespace) -> int:
+    from prospect_tui.core.deliverability import verify_emails
+
+    report = verify_emails(open_store(args), timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_campaign(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    store = open_store(args)
+    if args.campaign_action == "list":
+        rows = campaigns.campaign_list(store)
+        print(json.dumps(rows, ensure_ascii=False) if args.json else campaigns.format_list(rows))
+    elif args.campaign_action == "show":
+        described = campaigns.describe(store, args.name)
+        if args.json:
+            print(json.dumps(described, ensure_ascii=False, indent=2))
+        else:
+            print(campaigns.format_describe(described))
+    else:
+        campaigns.set_setting(store, args.name, args.key, args.value)
+        value = campaigns.describe(store, args.name)["settings"][args.key]
+        print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
     return 0
 
 
@@ -176,6 +391,13 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "stats": cmd_stats,
+    "report": cmd_report,
+    "campaign": cmd_campaign,
+    "consent": cmd_consent,
+    "optout": cmd_optout,
+    "forget": cmd_forget,
+    "purge": cmd_purge,
+    "verify-emails": cmd_verify_emails,
 }
 
 

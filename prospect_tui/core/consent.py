@@ -1,15 +1,48 @@
-"""Consent proof: an append-only log of granted / withdrawn events, hash-chained.
+"""Consent proof, opt-out, erasure and retention: an append-only, hash-chained event log.
 
-Each event's hash covers its fields and the previous event's hash, so any edit shows.
+Rows are never updated or deleted (triggers, migration m002) except to become an erasure tombstone.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
 import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-HASHED_FIELDS = (
+from prospect_tui.core import UserError
+from prospect_tui.core.clock import iso
+from prospect_tui.core.emails import check_email
+from prospect_tui.core.phones import parse_phone
+from prospect_tui.core.suppression import suppress
+
+if TYPE_CHECKING:
+    from prospect_tui.core.store import Store
+
+# What erasure blanks. The hash covers a digest of these (personal_hash) rather than the
+# values themselves, so a tombstone keeps its digest and the chain still verifies.
+PERSONAL_FIELDS = ("email", "email_typed", "contact_name", "contact_title", "phone_e164")
+PUBLIC_FIELDS = (
+    "lead_id",
+    "campaign_id",
+    "call_id",
+    "event",
+    "caller",
+    "at",
+    "consent_text",
+    "consent_version",
+    "purpose",
+    "source",
+)
+# The first schema's hash, kept only to re-seal rows written before migration m002.
+_LEGACY_FIELDS = (
     "lead_id",
     "campaign_id",
     "call_id",
@@ -27,10 +60,68 @@ HASHED_FIELDS = (
     "source",
 )
 
+_UNCHANGED = " AND ".join(
+    f"NEW.{name} IS OLD.{name}" for name in ("id", *PUBLIC_FIELDS, "prev_hash", "hash")
+)
+_BLANKED = " AND ".join(f"NEW.{name} = ''" for name in PERSONAL_FIELDS)
+APPEND_ONLY_TRIGGERS = (
+    """CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events
+    BEGIN SELECT RAISE(ABORT, 'consent_events is append-only: rows cannot be deleted'); END""",
+    # The only UPDATE allowed turns a row into a tombstone: personal fields blanked,
+    # erased_at set, everything the chain depends on untouched.
+    f"""CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events
+    WHEN NOT (OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL
+              AND NEW.personal_hash IS OLD.personal_hash AND {_UNCHANGED} AND {_BLANKED})
+    BEGIN SELECT RAISE(ABORT, 'consent_events is append-only: only erasure may change a row');
+    END""",
+)
+
+
+def _sha256(values: list) -> str:
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+
+
+def personal_digest(event: dict) -> str:
+    return _sha256([event.get(k) for k in PERSONAL_FIELDS])
+
 
 def event_hash(event: dict, prev_hash: str) -> str:
-    payload = json.dumps([prev_hash] + [event.get(k) for k in HASHED_FIELDS], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The chained hash; an erased row contributes its stored digest instead of its fields."""
+    personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
+    return _sha256([prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal])
+
+
+def _legacy_hash(event: dict, prev_hash: str) -> str:
+    return _sha256([prev_hash] + [event.get(k) for k in _LEGACY_FIELDS])
+
+
+def _all_events(conn: sqlite3.Connection) -> list[dict]:
+    cursor = conn.execute("SELECT * FROM consent_events ORDER BY id")
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def reseal_legacy_chain(conn: sqlite3.Connection) -> None:
+    """Migration m002: re-hash rows of the first schema in the new form, if they verify.
+
+    A chain that does not verify under the old formula is left as it is, so that
+    `prospect consent verify` still reports the break instead of sealing it in.
+    """
+    events = _all_events(conn)
+    prev = ""
+    for event in events:
+        if event["prev_hash"] != prev or event["hash"] != _legacy_hash(event, prev):
+            return
+        prev = event["hash"]
+    prev = ""
+    for event in events:
+        event["personal_hash"] = personal_digest(event)
+        event["hash"] = event_hash(event, prev)
+        conn.execute(
+            "UPDATE consent_events SET personal_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
+            (event["personal_hash"], prev, event["hash"], event["id"]),
+        )
+        prev = event["hash"]
 
 
 def record_consent(
@@ -68,6 +159,7 @@ def record_consent(
     }
     last = conn.execute("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1").fetchone()
     row["prev_hash"] = last[0] if last else ""
+    row["personal_hash"] = personal_digest(row)
     row["hash"] = event_hash(row, row["prev_hash"])
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
@@ -75,3 +167,370 @@ def record_consent(
         f"INSERT INTO consent_events ({columns}) VALUES ({marks})", tuple(row.values())
     )
     return cursor.lastrowid
+
+
+def verify_chain(store: Store) -> tuple[bool, int | None, str]:
+    """(intact, id of the first bad event or None, a one-line message for people)."""
+    prev = ""
+    events = _all_events(store.conn)
+    erased = 0
+    for event in events:
+        number = event["id"]
+        if event["prev_hash"] != prev:
+            return False, number, f"event {number}: not chained to the event before it (removed?)"
+        if event["erased_at"]:
+            erased += 1
+            if any(event[k] for k in PERSONAL_FIELDS):
+                return False, number, f"event {number}: marked erased but still holds data"
+        elif event["personal_hash"] != personal_digest(event):
+            return False, number, f"event {number}: contact details changed after recording"
+        if event["hash"] != event_hash(event, prev):
+            return False, number, f"event {number}: fields changed after recording"
+        prev = event["hash"]
+    return True, None, f"consent log intact: {len(events)} events ({erased} erased)"
+
+
+def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict | None:
+    cursor = conn.execute(
+        "SELECT * FROM consent_events WHERE lead_id = ? ORDER BY id DESC LIMIT 1", (lead_id,)
+    )
+    found = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
+
+
+# Opt-out
+
+
+def identify(value: str, region: str = "FR") -> tuple[str, str] | None:
+    """("email", normalized) or ("phone", E.164) for one entry, None when it is neither."""
+    text = value.strip().strip("'\"").strip()
+    if "@" in text:
+        checked = check_email(text)
+        return ("email", checked.normalized.lower()) if checked.ok else None
+    # Strict: only what a phone cell can hold, so dates and ids in a CSV are not numbers.
+    if not _PHONE_CELL.match(text) or sum(ch.isdigit() for ch in text) < 9:
+        return None
+    phone = parse_phone(text, region)
+    return ("phone", phone.e164) if phone else None
+
+
+_PHONE_CELL = re.compile(r"^[\d\s+().\-/]+$")
+
+
+def read_optout_file(path: Path) -> list[str]:
+    """Every email or phone cell in a CSV (any separator) or a plain one-per-line list."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ";"
+    entries: list[str] = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        entries.extend(cell.strip() for cell in row if identify(cell) is not None)
+    return entries
+
+
+@dataclass
+class OptOutReport:
+    """What an opt-out run did, entry by entry (the `--json` report)."""
+
+    matched: list[dict] = field(default_factory=list)  # {entry, kind, leads, withdrawn}
+    unknown: list[str] = field(default_factory=list)  # suppressed, but no lead had it
+    invalid: list[str] = field(default_factory=list)  # neither an email nor a phone number
+    withdrawn: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "matched": self.matched,
+            "unknown": self.unknown,
+            "invalid": self.invalid,
+            "withdrawal_events": self.withdrawn,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.matched)} matched ({self.withdrawn} consents withdrawn),"
+            f" {len(self.unknown)} unknown (suppressed anyway), {len(self.invalid)} invalid"
+        )
+
+
+class _Index:
+    """Leads by lowercased email and by phone, built once per run (opt-out files are bulk)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.by_email: dict[str, set[int]] = {}
+        self.by_phone: dict[str, set[int]] = {}
+        rows = conn.execute(
+            "SELECT id, email, phone_e164, direct_line_e164 FROM leads WHERE erased_at IS NULL"
+        )
+        for lead_id, email, phone, direct in rows:
+            self._add(self.by_email, (email or "").lower(), lead_id)
+            self._add(self.by_phone, phone, lead_id)
+            self._add(self.by_phone, direct, lead_id)
+        rows = conn.execute(
+            "SELECT lead_id, email, phone_e164 FROM consent_events"
+            " WHERE lead_id IS NOT NULL AND erased_at IS NULL"
+        )
+        for lead_id, email, phone in rows:
+            self._add(self.by_email, email.lower(), lead_id)
+            self._add(self.by_phone, phone, lead_id)
+
+    @staticmethod
+    def _add(index: dict[str, set[int]], key: str | None, lead_id: int) -> None:
+        if key:
+            index.setdefault(key, set()).add(lead_id)
+
+    def leads(self, kind: str, value: str) -> set[int]:
+        return (self.by_email if kind == "email" else self.by_phone).get(value, set())
+
+
+def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict:
+    from prospect_tui.core.campaigns import DEFAULTS, campaign_settings
+
+    found = conn.execute("SELECT settings FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+    return campaign_settings({"settings": found[0]}) if found else dict(DEFAULTS)
+
+
+def _identities(conn: sqlite3.Connection, lead: dict) -> set[tuple[str, str]]:
+    """Every email and number this lead's contact is known by (lead row and consent log)."""
+    found = {("email", (lead["email"] or "").lower()), ("phone", lead["phone_e164"] or "")}
+    found.add(("phone", lead["direct_line_e164"] or ""))
+    for email, phone in conn.execute(
+        "SELECT email, phone_e164 FROM consent_events WHERE lead_id = ? AND erased_at IS NULL",
+        (lead["id"],),
+    ):
+        found |= {("email", email.lower()), ("phone", phone)}
+    return {(kind, value) for kind, value in found if value}
+
+
+def _withdraw_lead(
+    conn: sqlite3.Connection, lead: dict, *, caller: str, at: str, typed: str, reason: str
+) -> int | None:
+    """Withdraw consent, suppress every identity and close the lead; the new event id or None.
+
+    A withdrawal is recorded even for a lead that never agreed (the objection itself is
+    worth proving), but not twice in a row, so re-running the same file changes nothing.
+    """
+    for kind, value in _identities(conn, lead):
+        suppress(conn, kind, value, reason, caller, at)
+    # The objection takes effect at once: nobody is offered this lead again.
+    conn.execute(
+        "UPDATE leads SET status = 'done', final_outcome = COALESCE(final_outcome, 'do_not_call'),"
+        " next_call_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+        (lead["id"],),
+    )
+    conn.execute(
+        "UPDATE callbacks SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", (at, lead["id"])
+    )
+    last = latest_event(conn, lead["id"])
+    if last is not None and last["event"] == "withdrawn":
+        return None
+    granted = last if last is not None and last["event"] == "granted" else None
+    return record_consent(
+        conn,
+        event="withdrawn",
+        lead=lead,
+        call_id=None,
+        email=granted["email"] if granted else (lead["email"] or "").lower(),
+        email_typed=typed,
+        contact_name=granted["contact_name"] if granted else lead["contact_name"],
+        contact_title=granted["contact_title"] if granted else lead["contact_title"],
+        caller=caller,
+        at=at,
+        phone_e164=granted["phone_e164"] if granted else lead["phone_e164"] or "",
+        # What is withdrawn is the wording that was agreed to, even if the campaign's changed.
+        settings=granted if granted else _settings_of(conn, lead["campaign_id"]),
+    )
+
+
+def record_optout(
+    store: Store, entries: Iterable[str], *, caller: str, reason: str = "optout"
+) -> OptOutReport:
+    """Withdraw consent for every known contact among `entries` and suppress them all.
+
+    Unknown entries are suppressed too (an objection is absolute, and protects later
+    imports); the whole run is one transaction.
+    """
+    report = OptOutReport()
+    at = store.now()
+    seen: set[tuple[str, str]] = set()
+    with store.write() as conn:
+        index = _Index(conn)
+        for entry in entries:
+            identity = identify(entry)
+            if identity is None:
+                if entry.strip():
+                    report.invalid.append(entry.strip())
+                continue
+            if identity in seen:
+                continue
+            seen.add(identity)
+            kind, value = identity
+            suppress(conn, kind, value, reason, caller, at)
+            lead_ids = sorted(index.leads(kind, value))
+            if not lead_ids:
+                report.unknown.append(value)
+                continue
+            withdrawn = 0
+            for lead_id in lead_ids:
+                lead = store.lead(lead_id)
+                event_id = _withdraw_lead(
+                    conn, lead, caller=caller, at=at, typed=entry.strip(), reason=reason
+                )
+                withdrawn += event_id is not None
+            report.withdrawn += withdrawn
+            report.matched.append(
+                {"entry": value, "kind": kind, "leads": lead_ids, "withdrawn": withdrawn}
+            )
+    return report
+
+
+def optout_lead(store: Store, lead_id: int, caller: str) -> int | None:
+    """The opt-out key on a lead's card: withdraw, suppress email and numbers, close the lead.
+
+    Returns the withdrawal event's id (None when the latest event was already a withdrawal).
+    """
+    with store.write() as conn:
+        lead = store.lead(lead_id)
+        if lead is None:
+            raise UserError(f"lead {lead_id} no longer exists")
+        return _withdraw_lead(
+            conn, lead, caller=caller, at=store.now(), typed="", reason="optout_key"
+        )
+
+
+# Erasure and retention
+
+_LEAD_ERASED = (
+    "UPDATE leads SET company = '', phone_e164 = NULL, phone_national = '', city = '',"
+    " postcode = '', contact_name = '', contact_title = '', email = '', siret = '',"
+    " website = '', extra = '{}', manager_name = '', direct_line_e164 = '', best_time = '',"
+    " notes = '', status = 'done', next_call_at = NULL, claimed_by = NULL,"
+    " claimed_until = NULL, erased_at = :at WHERE id = :id"
+)
+
+
+@dataclass
+class Erasure:
+    """What an erasure or a purge removed (counts only: the data itself is gone)."""
+
+    leads: list[int] = field(default_factory=list)
+    calls: int = 0
+    consent_events: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"erased {len(self.leads)} leads, {self.calls} call notes,"
+            f" {self.consent_events} consent events (kept as tombstones)"
+        )
+
+
+def _erase_leads(conn: sqlite3.Connection, lead_ids: Iterable[int], at: str) -> Erasure:
+    """Blank every personal field of these leads, their calls' notes and consent rows.
+
+    Leads and calls stay as anonymous rows so counts and statistics still add up.
+    """
+    done = Erasure()
+    for lead_id in lead_ids:
+        conn.execute(_LEAD_ERASED, {"at": at, "id": lead_id})
+        done.calls += conn.execute(
+            "UPDATE calls SET note = '', dialled_e164 = '' WHERE lead_id = ?"
+            " AND (note != '' OR dialled_e164 != '')",
+            (lead_id,),
+        ).rowcount
+        conn.execute(
+            "UPDATE callbacks SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", (at, lead_id)
+        )
+        done.consent_events += _tombstone(conn, "lead_id = ?", (lead_id,), at)
+        done.leads.append(lead_id)
+    return done
+
+
+def _tombstone(conn: sqlite3.Connection, where: str, params: tuple, at: str) -> int:
+    blanks = ", ".join(f"{name} = ''" for name in PERSONAL_FIELDS)
+    return conn.execute(
+        f"UPDATE consent_events SET {blanks}, erased_at = ? WHERE erased_at IS NULL AND {where}",
+        (at, *params),
+    ).rowcount
+
+
+def forget(store: Store, value: str, *, caller: str) -> Erasure:
+    """Erase one person everywhere, keeping only the suppression hashes of their identities."""
+    identity = identify(value)
+    if identity is None:
+        raise UserError(f"{value!r} is neither a valid email address nor a phone number")
+    kind, normal = identity
+    at = store.now()
+    with store.write() as conn:
+        lead_ids = sorted(_Index(conn).leads(kind, normal))
+        identities = {identity}
+        for lead_id in lead_ids:
+            identities |= _identities(conn, store.lead(lead_id))
+        for found_kind, found_value in identities:
+            suppress(conn, found_kind, found_value, "erasure", caller, at)
+        done = _erase_leads(conn, lead_ids, at)
+        # Events whose lead was already erased or missing, found by the value itself.
+        column = "lower(email)" if kind == "email" else "phone_e164"
+        done.consent_events += _tombstone(conn, f"{column} = ?", (normal,), at)
+    return done
+
+
+_AGE = re.compile(r"^\s*(\d+)\s*([ymwd])\s*$", re.IGNORECASE)
+
+
+def cutoff(age: str, now: datetime) -> datetime:
+    """The moment `age` ("3y", "18m", "6w", "90d") before `now`, by the calendar."""
+    match = _AGE.match(age)
+    if match is None:
+        raise UserError(f"--older-than {age!r}: write it like 3y, 18m, 6w or 90d")
+    count, unit = int(match.group(1)), match.group(2).lower()
+    if unit in "wd":
+        return now - timedelta(days=count * (7 if unit == "w" else 1))
+    months = count * (12 if unit == "y" else 1)
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    day = now.day
+    while True:
+        try:
+            return now.replace(year=year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1  # 29 February, 31st of a shorter month
+
+
+# Retention runs from collection (import) or the last contact that came from the prospect:
+# a call where the manager answered, or a consent event.
+_PURGE_SQL = """
+SELECT id, company, last_contact FROM (
+  SELECT l.id, l.company, max(
+      l.created_at,
+      coalesce((SELECT max(c.started_at) FROM calls c WHERE c.lead_id = l.id
+                 AND c.reached = 'manager' AND c.undone_at IS NULL), ''),
+      coalesce((SELECT max(e.at) FROM consent_events e WHERE e.lead_id = l.id), '')
+  ) AS last_contact
+  FROM leads l WHERE l.erased_at IS NULL
+) WHERE last_contact < ? ORDER BY last_contact, id
+"""
+
+
+def purge_candidates(store: Store, older_than: str) -> list[dict]:
+    """Leads with no contact from the prospect since `older_than` ago, oldest first."""
+    return store.rows(_PURGE_SQL, (iso(cutoff(older_than, store.clock())),))
+
+
+def purge(store: Store, older_than: str) -> Erasure:
+    """Erase every lead `purge_candidates` lists, in one transaction.
+
+    No suppression is added: expiry is not an objection, so a later list may bring the
+    company back.
+    """
+    at = store.now()
+    with store.write() as conn:
+        lead_ids = [r["id"] for r in purge_candidates(store, older_than)]
+        return _erase_leads(conn, lead_ids, at)

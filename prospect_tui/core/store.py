@@ -162,6 +162,80 @@ SCHEMA_V1 = (
 )
 
 
+@migrations()
+def m002_consent_append_only(db: sqlite_utils.Database) -> None:
+    """Erasable tombstones, a two-level hash, and triggers that keep the log append-only."""
+    from prospect_tui.core.consent import APPEND_ONLY_TRIGGERS, reseal_legacy_chain
+
+    db.execute("ALTER TABLE consent_events ADD COLUMN personal_hash TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE consent_events ADD COLUMN erased_at TEXT")
+    db.execute("ALTER TABLE leads ADD COLUMN erased_at TEXT")
+    # Before the triggers exist: rows written by the first schema get the new hash form.
+    reseal_legacy_chain(db.conn)
+    for statement in APPEND_ONLY_TRIGGERS:
+        db.execute(statement)
+
+
+@migrations()
+def m003_email_domains(db: sqlite_utils.Database) -> None:
+    """Deliverability is a property of the domain (MX): one cached verdict per domain."""
+    db.execute(
+        """CREATE TABLE email_domains (
+            domain TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            checked_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
+def m010_stats_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the supervisor's figures (core/stats.py) on a million-call history.
+
+    calls_stats_hour covers every column the figures read, ordered by the UTC hour, so a
+    month is one index range already in GROUP BY order: no table lookups, no sort
+    (started_at is repeated at the end because SQLite 3.40 needs the bare column to cover).
+    """
+    db.execute(
+        "CREATE INDEX calls_stats_hour ON calls(substr(started_at, 1, 13), campaign_id, caller,"
+        " outcome, reached, lead_id, duration_s, undone_at, started_at)"
+    )
+    db.execute("CREATE INDEX callbacks_pending ON callbacks(due_at) WHERE done_at IS NULL")
+    db.execute("CREATE INDEX pauses_started ON pauses(started_at)")
+    db.execute("CREATE INDEX consent_event_at ON consent_events(event, at)")
+
+
+@migrations()
+def m020_hours_overrides(db: sqlite_utils.Database) -> None:
+    """Calls outside the campaign's hours are logged: who, when, why, under which hours."""
+    db.execute(
+        """CREATE TABLE hours_overrides (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            caller TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            calling_hours TEXT NOT NULL DEFAULT '',
+            consumer_guard INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+
+
+@migrations()
+def m030_session_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the keystroke path (scripts/bench_session.py, 46,000 callbacks).
+
+    Recording an outcome settles the lead's callbacks (by lead_id: was a scan of every
+    pending callback); today's "callbacks due" count and the claim read callbacks_due alone.
+    """
+    db.execute("CREATE INDEX callbacks_lead ON callbacks(lead_id)")
+    db.execute("DROP INDEX callbacks_due")
+    db.execute(
+        "CREATE INDEX callbacks_due ON callbacks(campaign_id, done_at, due_at, owner, lead_id)"
+    )
+
+
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600), before SQLite opens it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +278,13 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction that takes the lock up front (BEGIN IMMEDIATE)."""
+        """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
+
+        Nested inside another write it joins that transaction: one commit, one disk sync.
+        """
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn

@@ -1,6 +1,7 @@
 """The opt-in form (key 7): the IT manager's email, checked as it is typed.
 
-Enter saves only a valid address; Escape cancels and records nothing.
+Shows the normal form, a typo suggestion (ctrl+t accepts it, never applied silently), a
+phonetic read-back and the consent wording; Enter saves only a valid address.
 """
 
 from __future__ import annotations
@@ -12,26 +13,34 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from prospect_tui.core.dialing import OptIn
-from prospect_tui.core.emails import check_email
+from prospect_tui.core.emails import check_email, is_generic, spell_back, suggest_fix
 
 
 class OptInScreen(ModalScreen[OptIn | None]):
     CSS_PATH = "optin.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="optin.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="optin.cancel"),
+        Binding("ctrl+t", "accept_suggestion", "Accept suggestion", id="optin.accept_fix"),
+    ]
 
-    def __init__(self, lead: dict, settings: dict) -> None:
+    def __init__(self, lead: dict, settings: dict, alphabet: str = "fr") -> None:
         super().__init__()
         self.lead = lead
         self.settings = settings
+        self.alphabet = alphabet
+        self.suggestion: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="optin-form"):
             yield Label(f"Opt-in · {self.lead['company']}", id="optin-title")
             yield Static(self.settings["consent_text"], id="consent-text")
-            yield Input(self.lead["contact_name"], placeholder="Contact name", id="contact-name")
+            name = self.lead["contact_name"] or self.lead["manager_name"]
+            yield Input(name, placeholder="Contact name", id="contact-name")
             yield Input(self.lead["contact_title"], placeholder="Title", id="contact-title")
             yield Input(placeholder="Email address", id="email")
             yield Static("Type the address.", id="email-check")
+            yield Static("", id="suggestion")
+            yield Static("", id="read-back")
             yield Static("Enter saves (the contact agreed to the text above) · Escape cancels")
 
     def on_mount(self) -> None:
@@ -45,7 +54,29 @@ class OptInScreen(ModalScreen[OptIn | None]):
         check = check_email(typed)
         line = self.query_one("#email-check", Static)
         line.set_class(not check.ok, "invalid")
-        line.update(f"✓ {check.normalized}" if check.ok else f"✗ {check.error}")
+        if check.ok:
+            generic = is_generic(check.normalized)
+            line.set_class(generic, "warning")
+            warning = "  ⚠ generic mailbox, not the IT manager's own" if generic else ""
+            line.update(f"✓ {check.normalized}{warning}")
+        else:
+            line.set_class(False, "warning")
+            line.update(f"✗ {check.error}")
+        self.suggestion = suggest_fix(typed.strip(), self.lead.get("website", ""))
+        self.query_one("#suggestion", Static).update(
+            f"Did you mean {self.suggestion} ?  ctrl+t accepts" if self.suggestion else ""
+        )
+        heard = check.normalized or typed.strip()
+        self.query_one("#read-back", Static).update(
+            f"Read back: {spell_back(heard, self.alphabet)}" if "@" in heard else ""
+        )
+
+    def action_accept_suggestion(self) -> None:
+        if self.suggestion:
+            email = self.query_one("#email", Input)
+            email.value = self.suggestion
+            email.cursor_position = len(email.value)
+            email.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         email = self.query_one("#email", Input).value

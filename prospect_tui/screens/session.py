@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
+from prospect_tui.core.consent import optout_lead
 from prospect_tui.core.dialing import Dialer, OptIn, lead_history, today_counters
 from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
 from prospect_tui.core.outcomes import OUTCOMES
@@ -29,6 +30,7 @@ from prospect_tui.screens.callbacks import CallbacksScreen
 from prospect_tui.screens.edit_lead import EditLeadScreen
 from prospect_tui.screens.find import FindScreen
 from prospect_tui.screens.help import HelpScreen
+from prospect_tui.screens.import_file import ImportScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
@@ -49,7 +51,9 @@ ACTION_BINDINGS = [
     Binding("slash", "find", "Find", key_display="/", id="session.find"),
     Binding("p", "pause", "Pause", id="session.pause"),
     Binding("c", "callbacks", "Callbacks", id="session.callbacks"),
+    Binding("o", "opt_out", "Opt-out", show=False, id="session.opt_out"),
     Binding("d", "dial", "Dial", show=False, id="session.dial"),
+    Binding("i", "import_list", "Import", show=False, id="session.import"),
     Binding("question_mark", "help", "Help", key_display="?", id="session.help"),
 ]
 
@@ -120,7 +124,10 @@ class SessionScreen(Screen):
             return
         lead = self.lead
         if code == "opt_in":
-            self.app.push_screen(OptInScreen(lead, self.dialer.settings), self.opt_in_done)
+            alphabet = self.config.get("phonetic_alphabet", "fr")
+            self.app.push_screen(
+                OptInScreen(lead, self.dialer.settings, alphabet), self.opt_in_done
+            )
         elif code == "switchboard":
             self.app.push_screen(SwitchboardScreen(lead, self.phone_region), self.switchboard_done)
         elif code == "callback":
@@ -147,7 +154,7 @@ class SessionScreen(Screen):
     def record(self, code: str, **details: object) -> None:
         assert self.lead is not None and self.call_started_at is not None
         try:
-            self.dialer.record(
+            following = self.dialer.record_and_next(
                 self.lead["id"],
                 code,
                 started_at=self.call_started_at,
@@ -157,7 +164,7 @@ class SessionScreen(Screen):
         except UserError as error:
             self.notify(str(error), severity="error")
             return
-        self.show_next()
+        self.show_lead(following)
 
     def release_lead(self) -> None:
         """Give the lead on screen back to the pool (the app calls this on quit)."""
@@ -206,6 +213,16 @@ class SessionScreen(Screen):
                 lead, lead_history(self.store, lead["id"]), self.store.clock(), HOME_ZONE
             )
 
+    def action_opt_out(self) -> None:
+        """The contact asks to stop: withdraw his consent, suppress his email and numbers."""
+        if self.lead is None:
+            return
+        lead = self.lead
+        optout_lead(self.store, lead["id"], self.dialer.caller)
+        self.notify(f"{lead['company']}: opted out; never exported or imported again.")
+        self.lead = None
+        self.show_next()
+
     def action_find(self) -> None:
         self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
 
@@ -244,6 +261,18 @@ class SessionScreen(Screen):
             self.remove_class("paused")
         self.refresh_counters()
         self.tick()
+
+    def action_import_list(self) -> None:
+        self.app.push_screen(
+            ImportScreen(self.store, self.dialer.campaign["name"]), lambda _: self.resume()
+        )
+
+    def resume(self) -> None:
+        """Back from a screen that may have added leads: offer one if none is on screen."""
+        if self.lead is None:
+            self.show_next()
+        else:
+            self.refresh_counters()
 
     def action_dial(self) -> None:
         """Run the configured softphone command and restart the call timer."""
@@ -297,13 +326,14 @@ class SessionScreen(Screen):
         status = self.query_one("#status", Static)
         if self.pause_id is not None:
             paused = int(time.monotonic() - self.paused_mono)
-            status.update(f"PAUSED {paused // 60}:{paused % 60:02d} · p resumes")
+            status.update(f"PAUSED {paused // 60}:{paused % 60:02d} · p resumes", layout=False)
             return
         if self.lead is None:
-            status.update("")
+            status.update("", layout=False)
             return
         seconds = int(time.monotonic() - self.call_started_mono)
-        status.update(f"On this lead  {seconds // 60}:{seconds % 60:02d}")
+        # One-line widgets of fixed height: no relayout needed when their text changes.
+        status.update(f"On this lead  {seconds // 60}:{seconds % 60:02d}", layout=False)
 
     def refresh_counters(self) -> None:
         now = self.store.clock().astimezone(ZoneInfo(HOME_ZONE))
@@ -315,5 +345,6 @@ class SessionScreen(Screen):
         self.query_one("#counters", Static).update(
             f"Today {today.calls} calls · {today.managers} IT mgrs · "
             f"{today.opt_ins} opt-ins {today.opt_in_rate:.0%} · "
-            f"{today.callbacks_due} callbacks due · talk {talk} · paused {paused}"
+            f"{today.callbacks_due} callbacks due · talk {talk} · paused {paused}",
+            layout=False,
         )

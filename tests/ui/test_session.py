@@ -129,3 +129,29 @@ async def test_command_palette_offers_outcomes_and_actions(store):
         )
         await palette_run.callback()
     assert [c["outcome"] for c in calls(store)] == ["no_answer"]
+
+
+async def test_typo_is_suggested_and_accepted_with_one_key(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("7", *"marc.durand@gmial.com")
+        await pilot.pause()
+        suggestion = str(app.screen.query_one("#suggestion").render())
+        assert "marc.durand@gmail.com" in suggestion
+        assert app.screen.query_one("#email").value == "marc.durand@gmial.com"
+        read_back = str(app.screen.query_one("#read-back").render())
+        assert read_back.startswith("Read back: m comme Marcel, a comme Anatole")
+        await pilot.press("ctrl+t")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert store.row("SELECT email FROM consent_events")["email"] == "marc.durand@gmail.com"
+
+
+async def test_generic_mailbox_is_flagged_but_allowed(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("7", *"contact@exemple.fr")
+        await pilot.pause()
+        assert "generic mailbox" in str(app.screen.query_one("#email-check").render())

@@ -165,3 +165,16 @@ async def test_help_lists_every_key(store):
         text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
         for label in ("No answer", "Opt-in", "Undo", "Find", "Pause", "Callbacks"):
             assert label in text
+
+
+async def test_opt_out_key_suppresses_the_number_and_moves_on(store):
+    from prospect_tui.core.suppression import is_suppressed
+
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        assert "Société 001" in card_text(app)
+    assert is_suppressed(store.conn, "phone", "+33142680000")
+    assert store.lead(1)["status"] == "done"

@@ -1,0 +1,28 @@
+"""The demo database: a fresh file with campaign "demo" and the packaged sample lead list.
+
+`prospect demo` rebuilds it every time, so a demo always starts from the same state.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from prospect_tui.core.importer import import_file
+from prospect_tui.core.store import Store
+
+DEMO_CAMPAIGN = "demo"
+DEMO_SOURCE = "sample list made by scripts/make_leads.py"
+
+
+def build_demo(path: Path) -> Store:
+    """Delete any old demo database at `path`, then build a new one and return its store."""
+    path = Path(path)
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    store = Store(path)
+    # Any hour suits a demo: calling hours would leave the list empty at night.
+    store.ensure_campaign(DEMO_CAMPAIGN, {"calling_hours": "off"})
+    with as_file(files("prospect_tui.data") / "demo_leads.csv") as demo_list:
+        import_file(store, demo_list, campaign=DEMO_CAMPAIGN, source=DEMO_SOURCE)
+    return store

@@ -1,0 +1,438 @@
+"""The weekly report: one self-contained HTML page (tables, inline SVG charts, no script).
+
+What the sales director reads on Monday: the week against the one before, per caller,
+the funnel, the best hours to reach IT managers and the week's opt-outs.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+
+from prospect_tui.core import UserError
+from prospect_tui.core.stats import Period, compute
+from prospect_tui.core.store import Store
+
+COLORS = {
+    "calls": "#94a3b8",
+    "contacts": "#2563eb",
+    "opt_ins": "#16a34a",
+    "previous": "#cbd5e1",
+    "this": "#2563eb",
+}
+
+CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: #0f172a; margin: 24px auto; max-width: 1100px; padding: 0 16px; }
+h1 { font-size: 22px; margin-bottom: 2px; }
+h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e2e8f0; padding-bottom: 4px; }
+.scope { color: #475569; margin-top: 0; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e2e8f0; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f8fafc; font-weight: 600; }
+table.list th, table.list td { text-align: left; }
+.up { color: #15803d; } .down { color: #b91c1c; }
+svg text { font: 12px system-ui, sans-serif; fill: #0f172a; }
+svg .value { fill: #334155; }
+.legend span { display: inline-block; margin-right: 14px; }
+.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px;
+            vertical-align: -1px; }
+.empty { color: #64748b; font-style: italic; }
+"""
+
+# (label, key into the figures, how to show it, higher is better)
+HEADLINE = (
+    ("Calls", ("calls",), "int", True),
+    ("Leads called", ("leads_called",), "int", True),
+    ("Switchboard only", ("switchboard",), "int", None),
+    ("IT manager reached", ("contacts",), "int", True),
+    ("Contact rate", ("contact_rate",), "pct", True),
+    ("Opt-ins", ("opt_ins",), "int", True),
+    ("Opt-ins per call", ("opt_in_rate", "per_call"), "pct", True),
+    ("Opt-ins per contact", ("opt_in_rate", "per_contact"), "pct", True),
+    ("Opt-ins, share of the list", ("opt_in_rate", "per_lead"), "pct", True),
+    ("Refused", ("refusals",), "int", None),
+    ("Do not call", ("do_not_call",), "int", None),
+    ("Talk time", ("talk_time", "total_s"), "duration", None),
+    ("Average call", ("talk_time", "avg_s"), "duration", None),
+    ("Calls per hour on the phone", ("calls_per_hour",), "float", True),
+    ("Calls per opt-in", ("attempts_per_opt_in",), "float", False),
+)
+
+
+def _get(figures: dict, path: tuple[str, ...]):
+    value = figures
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _show(value, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return f"{value * 100:.1f} %"
+    if kind == "float":
+        return f"{value:.1f}"
+    if kind == "duration":
+        minutes, seconds = divmod(round(value), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes:02d}" if hours else f"{minutes} min {seconds:02d} s"
+    return f"{value:,}".replace(",", " ")
+
+
+def _change(now, before, kind: str, better_up: bool | None) -> str:
+    if now is None or before is None:
+        return "<td>–</td>"
+    delta = now - before
+    if abs(delta) < 0.0005:
+        return "<td>=</td>"
+    if kind == "pct":
+        text = f"{delta * 100:+.1f} pts"
+    elif before:
+        text = f"{delta / before * 100:+.0f} %"
+    else:
+        text = "new" if delta else "="
+    css = ""
+    if better_up is not None and delta:
+        css = " class='up'" if (delta > 0) == better_up else " class='down'"
+    return f"<td{css}>{escape(text)}</td>"
+
+
+# Inline SVG charts: plain shapes with a <title> each, readable with no script at all.
+
+
+def bar_chart(
+    rows: list[tuple[str, list[tuple[str, float, str]]]], *, label: str, width: int = 760
+) -> str:
+    """Horizontal bars: one group per row label, one bar per (series, value, text)."""
+    if not rows:
+        return "<p class='empty'>No data for this week.</p>"
+    label_w, bar_h, gap = 170, 16, 10
+    series = max(len(bars) for _, bars in rows)
+    group_h = series * bar_h + gap
+    height = len(rows) * group_h + gap
+    top = max((value for _, bars in rows for _, value, _ in bars), default=0) or 1
+    span = width - label_w - 180  # room for the value written after the longest bar
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart bars' width='{width}'"
+        f" height='{height}' viewBox='0 0 {width} {height}' role='img'"
+        f" aria-label='{escape(label, quote=True)}'>"
+    ]
+    for index, (name, bars) in enumerate(rows):
+        y = gap + index * group_h
+        parts.append(
+            f"<text x='{label_w - 8}' y='{y + series * bar_h / 2 + 4:.0f}'"
+            f" text-anchor='end'>{escape(name)}</text>"
+        )
+        for number, (serie, value, text) in enumerate(bars):
+            bar_y = y + number * bar_h
+            bar_w = max(1.0, span * value / top) if value else 0
+            color = COLORS.get(serie, "#64748b")
+            parts.append(
+                f"<rect class='bar {escape(serie)}' x='{label_w}' y='{bar_y}'"
+                f" width='{bar_w:.1f}' height='{bar_h - 3}' fill='{color}'>"
+                f"<title>{escape(name)}: {escape(text)}</title></rect>"
+                f"<text class='value' x='{label_w + bar_w + 6:.1f}' y='{bar_y + bar_h - 5}'>"
+                f"{escape(text)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def heat_map(best: dict, *, label: str) -> str:
+    """Contact rate by weekday (rows) and local hour (columns): darker is better."""
+    hours, weekdays = best["hours"], best["weekdays"]
+    cell_w, cell_h, left, head = 52, 30, 48, 22
+    width = left + cell_w * len(hours) + 4
+    height = head + cell_h * len(weekdays) + 4
+    rates = [r for row in best["rate"] for r in row if r is not None]
+    # Shade from the week's worst slot to its best, so small differences still show.
+    low, top = (min(rates), max(rates)) if rates else (0.0, 0.0)
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart heatmap' width='{width}'"
+        f" height='{height}' viewBox='0 0 {width} {height}' role='img'"
+        f" aria-label='{escape(label, quote=True)}'>"
+    ]
+    for column, hour in enumerate(hours):
+        x = left + column * cell_w + cell_w / 2
+        parts.append(f"<text x='{x:.0f}' y='15' text-anchor='middle'>{hour:02d}h</text>")
+    for row, day in enumerate(weekdays):
+        y = head + row * cell_h
+        parts.append(f"<text x='4' y='{y + cell_h / 2 + 4:.0f}'>{escape(day)}</text>")
+        for column, hour in enumerate(hours):
+            rate = best["rate"][row][column]
+            calls = best["calls"][row][column]
+            contacts = best["contacts"][row][column]
+            strength = (rate - low) / (top - low) if rate is not None and top > low else 1.0
+            fill = _blend(strength) if calls else "#f8fafc"
+            x = left + column * cell_w
+            text = "" if rate is None else f"{rate * 100:.0f}%"
+            ink = "#ffffff" if strength > 0.6 else "#0f172a"
+            parts.append(
+                f"<rect class='cell' x='{x}' y='{y}' width='{cell_w - 2}' height='{cell_h - 2}'"
+                f" fill='{fill}'><title>{escape(day)} {hour:02d}h: {contacts} IT managers"
+                f" reached in {calls} calls</title></rect>"
+                f"<text x='{x + cell_w / 2 - 1:.0f}' y='{y + cell_h / 2 + 3:.0f}'"
+                f" text-anchor='middle' style='fill:{ink}'>{text}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _blend(strength: float) -> str:
+    """From pale (#e0f2fe) to deep blue (#1e40af) as the contact rate nears the best slot."""
+    low, high = (0xE0, 0xF2, 0xFE), (0x1E, 0x40, 0xAF)
+    mixed = (round(a + (b - a) * strength) for a, b in zip(low, high, strict=True))
+    return "#" + "".join(f"{channel:02x}" for channel in mixed)
+
+
+def _table(header: list[str], rows: list[list[str]], css: str = "figures") -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(row) + "</tr>" for row in rows)
+    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value, kind: str = "int") -> str:
+    return f"<td>{escape(_show(value, kind))}</td>"
+
+
+def optouts(store: Store, period: Period, campaign_id: int | None, caller: str | None) -> list:
+    """Consent withdrawn during the period, with who had obtained the opt-in and when."""
+    # An undone opt-in is logged as a withdrawal of that call's consent: a correction by the
+    # caller, not the contact opting out.
+    where = [
+        "w.event = 'withdrawn'",
+        "w.at >= :lo",
+        "w.at < :hi",
+        "NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = w.call_id AND c.undone_at IS NOT NULL)",
+    ]
+    params: dict = {"lo": period.start_iso, "hi": period.end_iso}
+    if campaign_id is not None:
+        where.append("w.campaign_id = :campaign_id")
+        params["campaign_id"] = campaign_id
+    if caller is not None:
+        where.append("g.caller = :caller")
+        params["caller"] = caller
+    return store.rows(
+        "SELECT w.at, w.email, w.contact_name, w.erased_at, l.company,"
+        " g.caller AS opted_in_by, g.at AS opted_in_at"
+        " FROM consent_events w LEFT JOIN leads l ON l.id = w.lead_id"
+        " LEFT JOIN consent_events g ON g.id = (SELECT max(id) FROM consent_events"
+        "   WHERE lead_id = w.lead_id AND event = 'granted' AND id < w.id)"
+        f" WHERE {' AND '.join(where)} ORDER BY w.at",
+        params,
+    )
+
+
+def build_report(
+    store: Store,
+    week: date,
+    campaign: str | None = None,
+    caller: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The HTML page for the Monday-to-Sunday week containing `week`."""
+    now = now or store.clock()
+    period = Period.week_of(week)
+    this = compute(store, period, campaign, caller, now=now)
+    before = compute(store, period.previous(), campaign, caller, now=now)
+    campaign_id = store.campaign(campaign)["id"] if campaign else None
+    scope = f"campaign: {campaign or 'all campaigns'} · caller: {caller or 'all callers'}"
+    title = f"Prospecting report, week of {period.first:%d/%m/%Y} to {period.last:%d/%m/%Y}"
+    sections = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='scope'>{escape(scope)} · compared with {period.previous().first:%d/%m}"
+        f" to {period.previous().last:%d/%m} · made {now:%d/%m/%Y %H:%M} UTC"
+        " · times in Paris time</p>",
+        _week_against_previous(this, before),
+        _per_caller(this),
+        _funnel_section(this),
+        _outcomes_section(this),
+        _best_hours_section(this),
+        _optouts_section(optouts(store, period, campaign_id, caller)),
+    ]
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        + "\n".join(sections)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    store: Store,
+    path: Path,
+    week: date,
+    campaign: str | None = None,
+    caller: str | None = None,
+) -> Path:
+    html = build_report(store, week, campaign, caller)
+    try:
+        # Owner-only like the database: the page lists contacts' email addresses.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(html)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    return path
+
+
+def _week_against_previous(this: dict, before: dict) -> str:
+    rows = []
+    for label, key, kind, better_up in HEADLINE:
+        now_value, then_value = _get(this, key), _get(before, key)
+        rows.append(
+            [
+                f"<td>{escape(label)}</td>",
+                _cell(now_value, kind),
+                _cell(then_value, kind),
+                _change(now_value, then_value, kind, better_up),
+            ]
+        )
+    chart = bar_chart(
+        [
+            (
+                name,
+                [
+                    ("previous", before[key], f"{before[key]} last week"),
+                    ("this", this[key], f"{this[key]} this week"),
+                ],
+            )
+            for name, key in (
+                ("Calls", "calls"),
+                ("IT manager", "contacts"),
+                ("Opt-ins", "opt_ins"),
+            )
+        ],
+        label="This week against the previous week",
+    )
+    legend = (
+        "<p class='legend'><span><i style='background:#cbd5e1'></i>previous week</span>"
+        "<span><i style='background:#2563eb'></i>this week</span></p>"
+    )
+    return (
+        "<h2>The week against the previous week</h2>"
+        + _table(["", "this week", "previous week", "change"], rows)
+        + chart
+        + legend
+    )
+
+
+def _per_caller(figures: dict) -> str:
+    callers = figures["by_caller"]
+    rows = [
+        [
+            f"<td>{escape(name)}</td>",
+            _cell(row["calls"]),
+            _cell(row["switchboard"]),
+            _cell(row["contacts"]),
+            _cell(row["contact_rate"], "pct"),
+            _cell(row["opt_ins"]),
+            _cell(row["opt_in_per_contact"], "pct"),
+            _cell(row["refusals"]),
+            _cell(row["talk_s"], "duration"),
+            _cell(row["calls_per_hour"], "float"),
+        ]
+        for name, row in callers.items()
+    ]
+    chart = bar_chart(
+        [
+            (
+                name,
+                [
+                    ("calls", row["calls"], f"{row['calls']} calls"),
+                    ("contacts", row["contacts"], f"{row['contacts']} IT manager reached"),
+                    ("opt_ins", row["opt_ins"], f"{row['opt_ins']} opt-ins"),
+                ],
+            )
+            for name, row in callers.items()
+        ],
+        label="Calls, IT managers reached and opt-ins per caller",
+    )
+    legend = (
+        "<p class='legend'><span><i style='background:#94a3b8'></i>calls</span>"
+        "<span><i style='background:#2563eb'></i>IT manager reached</span>"
+        "<span><i style='background:#16a34a'></i>opt-ins</span></p>"
+    )
+    if not rows:
+        return "<h2>Per caller</h2><p class='empty'>No calls this week.</p>"
+    header = [
+        "caller",
+        "calls",
+        "switchboard",
+        "IT manager",
+        "contact rate",
+        "opt-ins",
+        "per contact",
+        "refused",
+        "talk time",
+        "calls / hour",
+    ]
+    return "<h2>Per caller</h2>" + _table(header, rows) + chart + legend
+
+
+def _funnel_section(figures: dict) -> str:
+    stages = figures["funnel"]
+    chart = bar_chart(
+        [
+            (s["label"], [("contacts", s["count"], f"{s['count']} ({_show(s['share'], 'pct')})")])
+            for s in stages
+        ],
+        label="Funnel: leads, called, answered, IT manager reached, opt-in",
+    )
+    rows = [
+        [f"<td>{escape(s['label'])}</td>", _cell(s["count"]), _cell(s["share"], "pct")]
+        for s in stages
+    ]
+    return "<h2>Funnel (leads)</h2>" + chart + _table(["stage", "leads", "of the list"], rows)
+
+
+def _outcomes_section(figures: dict) -> str:
+    outcomes = [o for o in figures["outcomes"] if o["calls"]]
+    chart = bar_chart(
+        [
+            (o["label"], [("calls", o["calls"], f"{o['calls']} ({_show(o['share'], 'pct')})")])
+            for o in outcomes
+        ],
+        label="Outcome of the week's calls",
+    )
+    return "<h2>Outcomes</h2>" + chart
+
+
+def _best_hours_section(figures: dict) -> str:
+    best = figures["best_hours"]
+    top = ", ".join(
+        f"{t['weekday']} {t['hour']:02d}h ({t['rate'] * 100:.0f} %, {t['calls']} calls)"
+        for t in best["top"]
+    )
+    summary = f"<p>Best slots: {escape(top)}.</p>" if top else ""
+    return (
+        "<h2>Best hours to reach IT managers</h2>"
+        "<p class='scope'>Contact rate (IT manager reached / calls) by weekday and hour.</p>"
+        + heat_map(best, label="Contact rate by weekday and hour")
+        + summary
+    )
+
+
+def _optouts_section(rows: list[dict]) -> str:
+    if not rows:
+        return "<h2>Opt-outs of the week</h2><p class='empty'>No opt-out this week.</p>"
+    body = [
+        [
+            f"<td>{escape(r['at'][:10])}</td>",
+            f"<td>{escape('(erased)' if r['erased_at'] else r['email'])}</td>",
+            f"<td>{escape('' if r['erased_at'] else r['contact_name'] or '')}</td>",
+            f"<td>{escape(r['company'] or '')}</td>",
+            f"<td>{escape(r['opted_in_by'] or '')}</td>",
+            f"<td>{escape((r['opted_in_at'] or '')[:10])}</td>",
+        ]
+        for r in rows
+    ]
+    header = ["withdrawn", "email", "contact", "company", "opt-in by", "opt-in on"]
+    return f"<h2>Opt-outs of the week ({len(rows)})</h2>" + _table(header, body, "list")
