@@ -16,21 +16,42 @@ from prospect_tui.core import UserError
 from prospect_tui.core.locations import load_config
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
+from prospect_tui.screens.stats import StatsScreen
 
 
 class ProspectApp(App):
-    CSS_PATH = "app.tcss"
+    # Every stylesheet is loaded here, once: a screen's CSS_PATH is not applied to the
+    # default screen, and screen CSS is global anyway (rules are scoped by screen class).
+    CSS_PATH = [
+        "app.tcss",
+        "screens/session.tcss",
+        "screens/optin.tcss",
+        "screens/forms.tcss",
+        "screens/import_file.tcss",
+        "screens/stats.tcss",
+    ]
     TITLE = "prospect-tui"
 
-    def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
+    def __init__(
+        self,
+        store: Store,
+        caller: str,
+        campaign: dict | None,
+        config: dict,
+        stats_options: dict | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.caller = caller
         self.campaign = campaign
         self.config = config
-        self.sub_title = f"{campaign['name']} · {caller}"
+        # Set for `prospect stats --tui`: the stats screen alone, with the command's options.
+        self.stats_options = stats_options
+        self.sub_title = f"{campaign['name'] if campaign else 'all campaigns'} · {caller}"
 
-    def get_default_screen(self) -> SessionScreen:
+    def get_default_screen(self) -> Screen:
+        if self.stats_options is not None:
+            return StatsScreen(self.store, self.caller, self.config, **self.stats_options)
         return SessionScreen(self.store, self.caller, self.campaign, self.config)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -72,3 +93,18 @@ def make_app(
                 " or try `prospect demo`"
             )
     return ProspectApp(store, caller, campaign, load_config() if config is None else config)
+
+
+def make_stats_app(
+    store: Store,
+    caller: str,
+    campaign_name: str | None = None,
+    config: dict | None = None,
+    requested_caller: str | None = None,
+    period: str = "today",
+) -> ProspectApp:
+    """The stats screen alone (`prospect stats --tui`), for a supervisor's terminal."""
+    campaign = store.campaign(campaign_name) if campaign_name else None
+    chosen = load_config() if config is None else config
+    options = {"campaign": campaign_name, "requested_caller": requested_caller, "period": period}
+    return ProspectApp(store, caller, campaign, chosen, stats_options=options)

@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar='FIELD="Column"',
-        help="use this column for this field (repeatable), e.g. phone=\"Tél. standard\"",
+        help='use this column for this field (repeatable), e.g. phone="Tél. standard"',
     )
     imp.add_argument("--rejects", type=Path, metavar="PATH", help="rejects CSV path")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="breakdown for the table and the CSV (default: caller)",
     )
     stats_format = stats.add_mutually_exclusive_group()
+    stats_format.add_argument("--tui", action="store_true", help="open the live stats screen")
     stats_format.add_argument("--json", action="store_true", help="print a JSON object")
     stats_format.add_argument("--csv", action="store_true", help="print the breakdown as CSV")
 
@@ -273,6 +274,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
 
+    if args.tui:
+        from prospect_tui.app import make_stats_app
+
+        app = make_stats_app(
+            open_store(args),
+            getattr(args, "caller", None) or _caller_default(),
+            args.campaign,
+            requested_caller=args.figures_of,
+            period=args.period or "today",
+        )
+        app.run()
+        return app.return_code or 0
     caller = figures_caller(args)
     store = open_store(args)
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())

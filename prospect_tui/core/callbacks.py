@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
-from prospect_tui.core.clock import iso
 from prospect_tui.core.store import Store
 
 MORNING = time(9, 0)

@@ -12,7 +12,9 @@ from prospect_tui.core.importer import import_file
 from prospect_tui.core.store import Store
 
 DEMO_CAMPAIGN = "demo"
-DEMO_SOURCE = "sample list made by scripts/make_leads.py"
+# Read out by the script (GDPR art. 14: name where the list came from).
+DEMO_SOURCE = "Fichiers PME France (liste de démonstration)"
+DEMO_SETTINGS = {"calling_hours": "off", "our_company": "InfoPro Distribution"}
 
 
 def build_demo(path: Path) -> Store:
@@ -22,7 +24,7 @@ def build_demo(path: Path) -> Store:
         old.unlink(missing_ok=True)
     store = Store(path)
     # Any hour suits a demo: calling hours would leave the list empty at night.
-    store.ensure_campaign(DEMO_CAMPAIGN, {"calling_hours": "off"})
+    store.ensure_campaign(DEMO_CAMPAIGN, DEMO_SETTINGS)
     with as_file(files("prospect_tui.data") / "demo_leads.csv") as demo_list:
         import_file(store, demo_list, campaign=DEMO_CAMPAIGN, source=DEMO_SOURCE)
     return store

@@ -19,6 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from prospect_tui.core import UserError
+from prospect_tui.core.cells import RISKY, neutralize_cell, restore_cell  # noqa: F401
 from prospect_tui.core.clock import iso
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
@@ -47,23 +48,9 @@ CALL_HEADERS = (
     "note",
 )
 
-# OWASP CSV injection: a cell starting with one of these may be run as a formula. Values
-# that already start with apostrophes before one of them get one more, so that
-# `restore_cell` is the exact inverse of `neutralize_cell` and re-import is lossless.
-_RISKY = re.compile(r"^'*[=+\-@\t\r\n]")
 # Control characters XML 1.0 cannot hold (openpyxl refuses them too).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_XML = "xl/worksheets/sheet1.xml"
-
-
-def neutralize_cell(value: str) -> str:
-    """`=1+1` -> `'=1+1`, `+33142685300` -> `'+33142685300`: shown as text, never evaluated."""
-    return "'" + value if _RISKY.match(value) else value
-
-
-def restore_cell(value: str) -> str:
-    """The inverse of `neutralize_cell`, for an importer reading our own CSV back."""
-    return value[1:] if value.startswith("'") and _RISKY.match(value[1:]) else value
 
 
 def _since(value: str | date | datetime | None) -> str | None:
@@ -201,7 +188,7 @@ def _sheet_rows_xml(rows: list[tuple[str, ...]], letters: list[str], quoted: int
             if not value:
                 continue
             value = _ILLEGAL_XML.sub("", value)
-            style = f' s="{quoted}"' if _RISKY.match(value) else ""
+            style = f' s="{quoted}"' if RISKY.match(value) else ""
             space = ' xml:space="preserve"' if value != value.strip() else ""
             parts.append(
                 f'<c r="{letter}{number}"{style} t="inlineStr"><is><t{space}>'

@@ -28,6 +28,7 @@ import phonenumbers
 
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import campaign_settings
+from prospect_tui.core.cells import neutralize_cell, restore_cell
 from prospect_tui.core.phones import parse_phones
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
@@ -120,7 +121,6 @@ OWN_WEIGHT = 0.5
 PARSE_CHUNK = 5_000
 INSERT_CHUNK = 10_000
 # Cells that Excel would run as a formula when the rejects file is opened (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # The mapped text fields, as _LeadBuilder reads them from a row.
 TEXT_FIELDS = (
@@ -614,8 +614,7 @@ def _parse_cells(
 
 
 def _excel_safe(value: str | int) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralize_cell(str(value))
 
 
 def _default_rejects_path(store: Store, lead_file: Path, batch_id: int) -> Path:
@@ -845,7 +844,8 @@ class _LeadBuilder:
 
     def prepare(self, row: list[str]) -> tuple:
         """The row's lead values but its phone, in LEAD_VALUES order."""
-        texts = [row[i].strip() if i is not None else "" for i in self.picks]
+        # Our own exports escape formula-like cells with `'`: read them back as they were.
+        texts = [restore_cell(row[i].strip()) if i is not None else "" for i in self.picks]
         (company, city, postcode, contact, title, email, siret, sector, employees, website,
          first_name, last_name) = texts  # fmt: skip
         if not contact:

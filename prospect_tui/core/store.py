@@ -252,9 +252,7 @@ class Store:
         if not self.path.exists():
             _create_private(self.path)
         try:
-            self.conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-            )
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
             if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":

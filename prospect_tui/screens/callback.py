@@ -17,7 +17,6 @@ from prospect_tui.core.dialing import CallbackRequest
 
 
 class CallbackScreen(ModalScreen[CallbackRequest | None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict, now_fn) -> None:
@@ -48,7 +47,9 @@ class CallbackScreen(ModalScreen[CallbackRequest | None]):
         self.dismiss(
             CallbackRequest(
                 due_at=due,
-                asked_by="manager" if self.query_one("#by-manager", Checkbox).value else "switchboard",
+                asked_by="manager"
+                if self.query_one("#by-manager", Checkbox).value
+                else "switchboard",
                 owner_only=self.query_one("#mine", Checkbox).value,
             )
         )

@@ -17,7 +17,6 @@ from prospect_tui.core.store import Store
 
 
 class EditLeadScreen(ModalScreen[dict | None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, store: Store, lead: dict, region: str) -> None:

@@ -17,7 +17,6 @@ from prospect_tui.core.store import Store
 
 
 class FindScreen(ModalScreen[int | None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, store: Store, campaign_id: int) -> None:
@@ -38,7 +37,9 @@ class FindScreen(ModalScreen[int | None]):
         for lead in find_leads(self.store, self.campaign_id, event.value):
             state = lead["final_outcome"] or lead["status"]
             results.add_option(
-                Option(f"{lead['company']} · {lead['phone_national']} · {state}", id=str(lead["id"]))
+                Option(
+                    f"{lead['company']} · {lead['phone_national']} · {state}", id=str(lead["id"])
+                )
             )
         if results.option_count:
             results.highlighted = 0

@@ -13,7 +13,6 @@ from textual.widgets import Label, Static
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("question_mark", "dismiss", "Close", show=False),

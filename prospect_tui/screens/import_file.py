@@ -37,7 +37,6 @@ class LeadFileTree(DirectoryTree):
 
 
 class ImportScreen(Screen[ImportReport | None]):
-    CSS_PATH = "import_file.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
@@ -57,7 +56,7 @@ class ImportScreen(Screen[ImportReport | None]):
             with Vertical(id="import-side"):
                 yield Input(placeholder="File path (Enter previews)", id="path")
                 yield Input(
-                    placeholder='Mapping changes: phone=Tél. standard, company=Nom', id="mapping"
+                    placeholder="Mapping changes: phone=Tél. standard, company=Nom", id="mapping"
                 )
                 yield Input(self.campaign, placeholder="Campaign", id="campaign")
                 yield Input(placeholder="Source (vendor)", id="source")
@@ -97,8 +96,7 @@ class ImportScreen(Screen[ImportReport | None]):
             return False
         mapped = ", ".join(f"{f} ← {c}" for f, c in lead_file.mapping_names().items())
         layout.update(
-            f"{len(lead_file.rows)} data rows · {lead_file.describe()}\n{mapped}\n"
-            "ctrl+s imports"
+            f"{len(lead_file.rows)} data rows · {lead_file.describe()}\n{mapped}\nctrl+s imports"
         )
         table.add_columns(*lead_file.columns)
         for row in lead_file.rows[:PREVIEW_ROWS]:

@@ -1,4 +1,4 @@
-"""The note form (key n): one line added to the lead's notes, dated and signed.
+"""A one-line text form: a note on the lead (key n), or the reason for an override (key h).
 
 Notes are appended, never overwritten, so nothing typed is lost.
 """
@@ -13,17 +13,16 @@ from textual.widgets import Input, Label, Static
 
 
 class NoteScreen(ModalScreen[str | None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
-    def __init__(self, lead: dict) -> None:
+    def __init__(self, lead: dict | None, title: str = "") -> None:
         super().__init__()
-        self.lead = lead
+        self.title_text = title or f"Note · {lead['company'] if lead else ''}"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Label(f"Note · {self.lead['company']}", classes="form-title")
-            yield Input(placeholder="What to remember about this company", id="note")
+            yield Label(self.title_text, classes="form-title")
+            yield Input(placeholder="Type and press Enter", id="note")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

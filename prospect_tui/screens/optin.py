@@ -17,7 +17,6 @@ from prospect_tui.core.emails import check_email, is_generic, spell_back, sugges
 
 
 class OptInScreen(ModalScreen[OptIn | None]):
-    CSS_PATH = "optin.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="optin.cancel"),
         Binding("ctrl+t", "accept_suggestion", "Accept suggestion", id="optin.accept_fix"),

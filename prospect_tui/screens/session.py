@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from prospect_tui.core import UserError
+from prospect_tui.core.campaigns import objections_text, render_script
 from prospect_tui.core.clock import iso
 from prospect_tui.core.consent import optout_lead
 from prospect_tui.core.dialing import Dialer, OptIn, lead_history, today_counters
@@ -33,6 +34,7 @@ from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.import_file import ImportScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
+from prospect_tui.screens.stats import StatsScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
 from prospect_tui.widgets.lead_card import LeadCard
 
@@ -54,12 +56,14 @@ ACTION_BINDINGS = [
     Binding("o", "opt_out", "Opt-out", show=False, id="session.opt_out"),
     Binding("d", "dial", "Dial", show=False, id="session.dial"),
     Binding("i", "import_list", "Import", show=False, id="session.import"),
+    Binding("t", "stats", "Stats", id="session.stats"),
+    Binding("k", "toggle_script", "Script", id="session.script"),
+    Binding("h", "override_hours", "Call anyway", show=False, id="session.override_hours"),
     Binding("question_mark", "help", "Help", key_display="?", id="session.help"),
 ]
 
 
 class SessionScreen(Screen):
-    CSS_PATH = "session.tcss"
     BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS
 
     def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
@@ -80,14 +84,20 @@ class SessionScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="counters")
-        with VerticalScroll(id="card-scroll"):
-            yield LeadCard(id="card")
+        with Horizontal(id="session-body"):
+            with VerticalScroll(id="card-scroll"):
+                yield LeadCard(id="card")
+            with VerticalScroll(id="script-panel"):
+                yield Static(id="script", markup=False)
+                yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
         yield Static(id="status")
         # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here.
         yield Static(id="outcome-keys")
         yield Footer()
 
     def on_mount(self) -> None:
+        # The script panel fits beside the card from 120 columns; `k` shows or hides it.
+        self.query_one("#script-panel").display = self.app.size.width >= 120
         close_open_pauses(self.store, self.dialer.caller)
         self.show_outcome_keys()
         self.show_next()
@@ -101,12 +111,22 @@ class SessionScreen(Screen):
     def show_lead(self, lead: dict | None) -> None:
         self.lead = lead
         card = self.query_one(LeadCard)
+        script = self.query_one("#script", Static)
         if lead is None:
-            card.show_message(
-                f"No more leads to call in campaign {self.dialer.campaign['name']!r} for now.\n"
-                "Every lead has been called or is waiting for its retry time or callback."
+            reason = self.dialer.no_lead_reason()
+            hint = (
+                "\nPress h to call outside the calling hours (logged)."
+                if reason.kind
+                in (
+                    "hours",
+                    "holiday",
+                )
+                else ""
             )
+            card.show_message(f"No lead to call now.\n{reason.message}{hint}")
+            script.update("")
         else:
+            script.update(render_script(self.dialer.settings, lead, self.dialer.caller))
             now = self.store.clock()
             card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
             self.call_started_at = now
@@ -146,7 +166,11 @@ class SessionScreen(Screen):
         if info is None or self.lead is None:
             return
         save_switchboard_info(
-            self.store, self.lead["id"], info.manager_name, info.direct_line, info.best_time,
+            self.store,
+            self.lead["id"],
+            info.manager_name,
+            info.direct_line,
+            info.best_time,
             self.phone_region,
         )
         self.record("switchboard")
@@ -204,7 +228,9 @@ class SessionScreen(Screen):
 
     def action_edit(self) -> None:
         if self.lead is not None:
-            self.app.push_screen(EditLeadScreen(self.store, self.lead, self.phone_region), self.edited)
+            self.app.push_screen(
+                EditLeadScreen(self.store, self.lead, self.phone_region), self.edited
+            )
 
     def edited(self, lead: dict | None) -> None:
         if lead is not None:
@@ -248,9 +274,7 @@ class SessionScreen(Screen):
 
     def action_pause(self) -> None:
         if self.pause_id is None:
-            self.pause_id = start_pause(
-                self.store, self.dialer.caller, self.dialer.campaign["id"]
-            )
+            self.pause_id = start_pause(self.store, self.dialer.caller, self.dialer.campaign["id"])
             self.paused_mono = time.monotonic()
             self.add_class("paused")
         else:
@@ -274,6 +298,33 @@ class SessionScreen(Screen):
         else:
             self.refresh_counters()
 
+    def action_toggle_script(self) -> None:
+        panel = self.query_one("#script-panel")
+        panel.display = not panel.display
+
+    def action_override_hours(self) -> None:
+        """Outside calling hours or on a holiday: call anyway, with the reason logged."""
+        if self.lead is not None:
+            return
+        self.app.push_screen(
+            NoteScreen(None, title="Why call outside the calling hours?"), self.override_done
+        )
+
+    def override_done(self, reason: str | None) -> None:
+        if not reason:
+            return
+        try:
+            self.dialer.override_hours(reason)
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.show_next()
+
+    def action_stats(self) -> None:
+        self.app.push_screen(
+            StatsScreen(self.store, self.dialer.caller, self.config, self.dialer.campaign["name"])
+        )
+
     def action_dial(self) -> None:
         """Run the configured softphone command and restart the call timer."""
         if self.lead is None:
@@ -281,7 +332,9 @@ class SessionScreen(Screen):
         number = self.lead["direct_line_e164"] or self.lead["phone_e164"]
         template = self.config.get("dial_command")
         if template:
-            command = [part.format(e164=number, tel=f"tel:{number}") for part in shlex.split(template)]
+            command = [
+                part.format(e164=number, tel=f"tel:{number}") for part in shlex.split(template)
+            ]
             try:
                 subprocess.Popen(
                     command,
@@ -314,9 +367,7 @@ class SessionScreen(Screen):
             for active in self.active_bindings.values()
             if (active.binding.id or "").startswith("outcome.")
         }
-        cells = [
-            f"[b $accent]{keys.get(f'outcome.{o.code}', '?')}[/] {o.label}" for o in OUTCOMES
-        ]
+        cells = [f"[b $accent]{keys.get(f'outcome.{o.code}', '?')}[/] {o.label}" for o in OUTCOMES]
         half = len(cells) // 2
         self.query_one("#outcome-keys", Static).update(
             "  ".join(cells[:half]) + "\n" + "  ".join(cells[half:])

@@ -24,7 +24,6 @@ class SwitchboardInfo:
 
 
 class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
-    CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict, region: str) -> None:

@@ -16,7 +16,6 @@ from prospect_tui.core.clock import parse_iso
 from prospect_tui.core.phones import national
 
 
-
 def _local_time(zone: str, now: datetime, home: str) -> str:
     """The callee's local time when his zone differs from ours, e.g. '(06:12 at the callee)'."""
     if not zone or zone == home:

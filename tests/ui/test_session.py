@@ -32,7 +32,12 @@ async def test_outcome_key_records_and_shows_next_lead(store, outcome):
         await pilot.press(outcome.key)
         await pilot.pause()
         assert calls(store) == [
-            {"lead_id": 1, "caller": "alice", "outcome": outcome.code, "duration_s": pytest.approx(0, abs=5)}
+            {
+                "lead_id": 1,
+                "caller": "alice",
+                "outcome": outcome.code,
+                "duration_s": pytest.approx(0, abs=5),
+            }
         ]
         assert "Société 001" in card_text(app)
 
@@ -124,9 +129,7 @@ async def test_command_palette_offers_outcomes_and_actions(store):
     async with app.run_test(size=(100, 32)):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"No answer", "Opt-in", "Undo", "Find", "Pause"} <= set(titles)
-        palette_run = next(
-            c for c in app.get_system_commands(app.screen) if c.title == "No answer"
-        )
+        palette_run = next(c for c in app.get_system_commands(app.screen) if c.title == "No answer")
         await palette_run.callback()
     assert [c["outcome"] for c in calls(store)] == ["no_answer"]
 

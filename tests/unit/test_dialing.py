@@ -290,9 +290,7 @@ def test_record_and_next_commits_the_outcome_and_the_next_claim_together(store, 
     campaign = add_leads(store, "spring", 2)
     dialer = Dialer(store, "alice", campaign)
     first = dialer.next_lead()
-    following = dialer.record_and_next(
-        first["id"], "busy", started_at=store.clock(), duration_s=12
-    )
+    following = dialer.record_and_next(first["id"], "busy", started_at=store.clock(), duration_s=12)
     assert following["id"] != first["id"]
     other = Store(store.path)  # another process's view: both are committed
     assert other.scalar("SELECT outcome FROM calls") == "busy"

@@ -207,8 +207,7 @@ def test_xlsx_needs_a_file(opted):
 @pytest.mark.parametrize(
     "fmt",
     [
-        # The importer keeps the export's apostrophe (`'=1+1`): it should call restore_cell.
-        pytest.param("csv", marks=pytest.mark.xfail(reason="importer keeps the CSV escape")),
+        "csv",
         "xlsx",
     ],
 )

@@ -16,5 +16,15 @@ def test_core_imports_no_ui_library():
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')); "
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"core pulled in UI modules: {result.stdout.strip()}"
+
+
+def test_every_screen_stylesheet_is_loaded_by_the_app():
+    from prospect_tui.app import ProspectApp
+
+    package = Path(core_package.__file__).parents[1]
+    sheets = {str(p.relative_to(package)) for p in package.glob("**/*.tcss")}
+    assert sheets == set(ProspectApp.CSS_PATH)

@@ -1,0 +1,216 @@
+"""The stats screen (key t, or `prospect stats --tui`): the team's figures, live.
+
+Figures are computed by the core in a worker thread every few seconds, so key handling
+never waits on a big query. A caller who is not a supervisor sees his own figures only.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from prospect_tui.core import UserError
+from prospect_tui.core import stats as core_stats
+from prospect_tui.core.store import Store
+from prospect_tui.widgets.charts import Bars, HeatMap
+
+REFRESH_S = 3.0
+CALLER_COLUMNS = ("Caller", "Calls", "IT mgrs", "Opt-ins", "Contact %", "Opt-in/contact")
+CALLER_COLUMNS += ("Talk", "Calls/h")
+PERIOD_CHOICES = [
+    ("Today", "today"),
+    ("This week", "week"),
+    ("Last week", "lastweek"),
+    ("This month", "month"),
+    ("All time", "all"),
+    ("Range (type below)", "range"),
+]
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _duration(seconds: float | None) -> str:
+    """Hours and minutes ("154h05"): a month of talk time is hundreds of hours."""
+    if seconds is None:
+        return "–"
+    minutes = int(seconds) // 60
+    return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+class StatsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="stats.close"),
+        Binding("r", "refresh_now", "Refresh", id="stats.refresh"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        who: str,
+        config: dict,
+        campaign: str | None = None,
+        requested_caller: str | None = None,
+        period: str = "today",
+    ) -> None:
+        super().__init__()
+        # The worker computes on its own connection: SQLite connections are per thread.
+        self.store = store
+        self.reader: Store | None = None
+        self.who = who
+        self.config = config
+        self.campaign = campaign
+        self.requested_caller = requested_caller
+        self.period_name = period
+        self.figures: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="stats-choices"):
+            yield Select(PERIOD_CHOICES, value=self.period_name, allow_blank=False, id="period")
+            campaigns = [(name, name) for name in self.store.campaign_names()]
+            yield Select(
+                [("All campaigns", "")] + campaigns,
+                value=self.campaign or "",
+                allow_blank=False,
+                id="campaign",
+            )
+            yield Input(placeholder="Range: 2026-11-01..2026-11-15", id="range")
+        yield Static("", id="access")
+        yield Static("Computing…", id="headline")
+        with Horizontal(id="stats-body"):
+            yield DataTable(id="callers", zebra_stripes=True, cursor_type="row")
+            with Vertical(id="stats-charts"):
+                yield Bars(id="funnel")
+                yield Bars(id="outcomes")
+        yield HeatMap(id="heatmap")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#callers", DataTable)
+        table.add_columns(
+            "Caller",
+            "Calls",
+            "IT mgrs",
+            "Opt-ins",
+            "Contact %",
+            "Opt-in/contact",
+            "Talk",
+            "Calls/h",
+        )
+        try:
+            self.caller_filter = core_stats.caller_filter(
+                self.config, self.who, self.requested_caller
+            )
+        except UserError as error:
+            self.query_one("#access", Static).update(f"✗ {error}")
+            self.query_one("#headline", Static).update("")
+            return
+        if core_stats.allowed_callers(self.config, self.who) is not None:
+            self.query_one("#access", Static).update(
+                f"Your own figures ({self.who}): only supervisors see every caller."
+            )
+        self.reader = self.store.clone()
+        self.refresh_figures()
+        self.set_interval(REFRESH_S, self.refresh_figures)
+
+    def on_unmount(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+
+    def period(self) -> core_stats.Period:
+        if self.period_name == "all":
+            return core_stats.Period.all_time()
+        if self.period_name == "range":
+            first, _, last = self.query_one("#range", Input).value.partition("..")
+            return core_stats.Period.between(
+                core_stats.parse_day(first.strip()), core_stats.parse_day(last.strip() or first)
+            )
+        return core_stats.Period.named(self.period_name, self.store.clock())
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "period":
+            self.period_name = str(event.value)
+            if self.period_name == "range":
+                self.query_one("#range", Input).focus()
+                return
+        elif event.select.id == "campaign":
+            self.campaign = str(event.value) or None
+        self.refresh_figures()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.period_name = "range"
+        self.query_one("#period", Select).value = "range"
+        self.refresh_figures()
+
+    def action_refresh_now(self) -> None:
+        self.refresh_figures()
+
+    def refresh_figures(self) -> None:
+        if self.reader is None:
+            return
+        try:
+            period = self.period()
+        except UserError as error:
+            self.query_one("#headline", Static).update(f"✗ {error}")
+            return
+        self.compute(period, self.campaign, self.caller_filter)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="stats")
+    def compute(self, period: core_stats.Period, campaign: str | None, caller: str | None) -> None:
+        try:
+            figures = core_stats.compute(self.reader, period, campaign, caller)
+        except UserError as error:
+            self.app.call_from_thread(self.query_one("#headline", Static).update, f"✗ {error}")
+            return
+        self.app.call_from_thread(self.show_figures, figures)
+
+    def show_figures(self, figures: dict) -> None:
+        self.figures = figures
+        rate = figures["opt_in_rate"]
+        talk = figures["talk_time"]
+        callbacks = figures["callbacks"]
+        self.query_one("#headline", Static).update(
+            f"{figures['period']['label']}\n"
+            f"{figures['calls']} calls · {figures['leads_called']} leads called "
+            f"({_percent(figures['penetration'])} of {figures['leads_in_list']}) · "
+            f"{figures['switchboard']} switchboard · {figures['contacts']} IT managers "
+            f"({_percent(figures['contact_rate'])} of calls) · {figures['opt_ins']} opt-ins\n"
+            f"Opt-in rate: {_percent(rate['per_call'])} per call, "
+            f"{_percent(rate['per_contact'])} per IT manager, {_percent(rate['per_lead'])} of the "
+            f"list · talk {_duration(talk['total_s'])} (avg {talk['avg_s'] or 0:.0f} s/call) · "
+            f"{figures['calls_per_hour'] or 0:.1f} calls/h on the phone · "
+            f"callbacks {callbacks['pending']} pending, {callbacks['overdue']} overdue"
+        )
+        table = self.query_one("#callers", DataTable)
+        table.clear()
+        for caller, row in sorted(figures["by_caller"].items()):
+            table.add_row(
+                caller,
+                row["calls"],
+                row["contacts"],
+                row["opt_ins"],
+                _percent(row["contact_rate"]),
+                _percent(row["opt_in_per_contact"]),
+                _duration(row["talk_s"]),
+                f"{row['calls_per_hour'] or 0:.1f}",
+                key=caller,
+            )
+        self.query_one("#funnel", Bars).show(
+            "Funnel", [(s["label"], s["count"], s["share"]) for s in figures["funnel"]]
+        )
+        self.query_one("#outcomes", Bars).show(
+            "Outcomes", [(o["label"], o["calls"], o["share"]) for o in figures["outcomes"]]
+        )
+        self.query_one("#heatmap", HeatMap).show(figures["best_hours"])
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.dismiss(None)
+        else:
+            self.app.exit()
