@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
 
 @dataclass(frozen=True)
 class EmailCheck:
@@ -27,6 +25,10 @@ def check_email(typed: str) -> EmailCheck:
     text = typed.strip()
     if not text:
         return EmailCheck(typed, "", "Type the address.")
+    # Imported here: email-validator costs ~25 ms to import, which the session's
+    # start-up should not pay (the app warms it up once the first lead is drawn).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import shlex
 import subprocess
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -26,15 +27,14 @@ from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
 from prospect_tui.core.store import Store
+
+# Screens opened rarely (import, stats, callbacks list) are imported when first opened.
 from prospect_tui.screens.callback import CallbackScreen
-from prospect_tui.screens.callbacks import CallbacksScreen
 from prospect_tui.screens.edit_lead import EditLeadScreen
 from prospect_tui.screens.find import FindScreen
 from prospect_tui.screens.help import HelpScreen
-from prospect_tui.screens.import_file import ImportScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
-from prospect_tui.screens.stats import StatsScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
 from prospect_tui.widgets.lead_card import LeadCard
 
@@ -58,9 +58,15 @@ ACTION_BINDINGS = [
     Binding("i", "import_list", "Import", show=False, id="session.import"),
     Binding("t", "stats", "Stats", id="session.stats"),
     Binding("k", "toggle_script", "Script", id="session.script"),
+    Binding("g", "settings", "Settings", show=False, id="session.settings"),
     Binding("h", "override_hours", "Call anyway", show=False, id="session.override_hours"),
     Binding("question_mark", "help", "Help", key_display="?", id="session.help"),
 ]
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds) // 60
+    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
 
 
 class SessionScreen(Screen):
@@ -102,6 +108,14 @@ class SessionScreen(Screen):
         self.show_outcome_keys()
         self.show_next()
         self.set_interval(1, self.tick)
+        # Off the start-up path: screens and libraries the first opt-in or stats key needs.
+        self.call_after_refresh(self.warm_up)
+
+    @work(thread=True, exit_on_error=False, name="warm_up")
+    def warm_up(self) -> None:
+        import email_validator  # noqa: F401
+
+        import prospect_tui.screens.stats  # noqa: F401
 
     # The caller's loop
 
@@ -253,6 +267,8 @@ class SessionScreen(Screen):
         self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
 
     def action_callbacks(self) -> None:
+        from prospect_tui.screens.callbacks import CallbacksScreen
+
         self.app.push_screen(
             CallbacksScreen(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
             self.jump_to,
@@ -287,6 +303,8 @@ class SessionScreen(Screen):
         self.tick()
 
     def action_import_list(self) -> None:
+        from prospect_tui.screens.import_file import ImportScreen
+
         self.app.push_screen(
             ImportScreen(self.store, self.dialer.campaign["name"]), lambda _: self.resume()
         )
@@ -297,6 +315,29 @@ class SessionScreen(Screen):
             self.show_next()
         else:
             self.refresh_counters()
+
+    def action_settings(self) -> None:
+        from prospect_tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(
+            SettingsScreen(self.store, self.dialer.campaign["name"]), self.settings_done
+        )
+
+    def settings_done(self, changed: bool | None) -> None:
+        """New hours, retries or script apply at once: the dialer re-reads the campaign."""
+        if not changed:
+            return
+        campaign = self.store.campaign(self.dialer.campaign["name"])
+        history = self.dialer.history
+        self.dialer = Dialer(self.store, self.dialer.caller, campaign)
+        self.dialer.history = history
+        self.query_one("#objections", Static).update(objections_text(self.dialer.settings))
+        if self.lead is None:
+            self.show_next()
+        else:
+            self.query_one("#script", Static).update(
+                render_script(self.dialer.settings, self.lead, self.dialer.caller)
+            )
 
     def action_toggle_script(self) -> None:
         panel = self.query_one("#script-panel")
@@ -321,6 +362,8 @@ class SessionScreen(Screen):
         self.show_next()
 
     def action_stats(self) -> None:
+        from prospect_tui.screens.stats import StatsScreen
+
         self.app.push_screen(
             StatsScreen(self.store, self.dialer.caller, self.config, self.dialer.campaign["name"])
         )
@@ -391,11 +434,15 @@ class SessionScreen(Screen):
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         caller = self.dialer.caller
         today = today_counters(self.store, caller, self.dialer.campaign["id"], day_start)
-        talk = timedelta(seconds=int(today.talk_s))
-        paused = timedelta(seconds=int(paused_seconds(self.store, caller, iso(day_start))))
-        self.query_one("#counters", Static).update(
+        paused = paused_seconds(self.store, caller, iso(day_start))
+        line = (
             f"Today {today.calls} calls · {today.managers} IT mgrs · "
             f"{today.opt_ins} opt-ins {today.opt_in_rate:.0%} · "
-            f"{today.callbacks_due} callbacks due · talk {talk} · paused {paused}",
-            layout=False,
+            f"{today.callbacks_due} callbacks due · talk {_minutes(today.talk_s)} · "
+            f"pause {_minutes(paused)}"
         )
+        counters = self.query_one("#counters", Static)
+        if len(line) >= self.app.size.width:
+            # An 80-column terminal: shorter words rather than a cut-off line.
+            line = line.replace(" IT mgrs", " mgrs").replace("callbacks due", "cb due")
+        counters.update(line, layout=False)

@@ -101,7 +101,7 @@ async def test_exhausted_list_says_so(store):
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("6")
         await pilot.pause()
-        assert "No more leads" in card_text(app)
+        assert "List finished" in card_text(app)
 
 
 async def test_quit_releases_the_lead_on_screen(store):

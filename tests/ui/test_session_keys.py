@@ -178,3 +178,47 @@ async def test_opt_out_key_suppresses_the_number_and_moves_on(store):
         assert "Société 001" in card_text(app)
     assert is_suppressed(store.conn, "phone", "+33142680000")
     assert store.lead(1)["status"] == "done"
+
+
+async def test_outside_calling_hours_the_caller_is_told_why_and_may_override(store, clock):
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # a Sunday
+    add_leads(store, "spring", 2, {"calling_hours": "mon-fri 09:00-12:30,14:00-18:30"})
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        text = card_text(app)
+        assert "Outside calling hours" in text and "press h" in text.lower()
+        await pilot.press("h", *"client demande rappel dimanche", "enter")
+        await pilot.pause()
+        assert "Société 000" in card_text(app)
+    logged = store.row("SELECT caller, reason FROM hours_overrides")
+    assert logged == {"caller": "alice", "reason": "client demande rappel dimanche"}
+
+
+async def test_settings_screen_validates_and_saves_a_setting(store):
+    from prospect_tui.core.campaigns import campaign_settings
+    from prospect_tui.screens.settings import SettingsScreen
+
+    add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        table = app.screen.query_one("#settings")
+        keys = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        table.move_cursor(row=keys.index("max_attempts"))
+        await pilot.press("enter")
+        editor = app.screen.query_one("#value")
+        editor.value = "zero"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "not a whole number" in str(app.screen.query_one("#settings-error").render())
+        editor.value = "3"
+        await pilot.press("enter")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert app.screen.dialer.settings["max_attempts"] == 3
+    assert campaign_settings(store.campaign("spring"))["max_attempts"] == 3
