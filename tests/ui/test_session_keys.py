@@ -99,11 +99,12 @@ async def test_undo_takes_back_the_last_outcome_and_shows_that_lead_again(store)
         await pilot.press("u")
         await pilot.pause()
         assert "Société 000" in card_text(app)
+        assert store.lead(2)["claimed_by"] is None  # the lead it replaced went back
         await pilot.press("2")
         await pilot.pause()
     assert outcomes(store) == [(1, "refused", True), (1, "busy", False)]
     assert store.lead(1)["status"] == "open"
-    assert store.lead(2)["claimed_by"] is None or store.lead(2)["claimed_by"] == "alice"
+    assert store.lead(2)["claimed_by"] == "alice"  # released by undo, offered again after
 
 
 async def test_note_is_appended_to_the_lead(store):
