@@ -24,7 +24,8 @@ from prospect_tui.core.consent import (
     verify_chain,
 )
 from prospect_tui.core.exporter import optin_rows
-from prospect_tui.core.store import Store, migrations
+from prospect_tui.core.schema import migrations
+from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import is_suppressed
 from tests.unit.consent_data import add_lead, opt_in
 

@@ -9,7 +9,8 @@ import pytest
 
 from prospect_tui.cli import main
 from prospect_tui.core import UserError
-from prospect_tui.core.store import Store, migrations
+from prospect_tui.core.schema import migrations
+from prospect_tui.core.store import Store
 
 
 def test_new_database_is_private_wal_and_migrated(tmp_path):
@@ -76,3 +77,24 @@ def test_cli_unknown_campaign_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("prospect: error: unknown campaign 'nope'")
     assert err.count("\n") == 1
+
+
+def test_schema_version_counts_every_migration():
+    from prospect_tui.core.store import SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == len(migrations._migrations), (
+        "a migration was added to core/schema.py: raise SCHEMA_VERSION in core/store.py"
+    )
+
+
+def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path):
+    import subprocess
+    import sys
+
+    Store(tmp_path / "p.db").close()
+    code = (
+        "import sys; from prospect_tui.core.store import Store; "
+        f"Store({str(tmp_path / 'p.db')!r}); print('sqlite_utils' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
