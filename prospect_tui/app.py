@@ -16,7 +16,6 @@ from prospect_tui.core import UserError
 from prospect_tui.core.locations import load_config
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
-from prospect_tui.screens.stats import StatsScreen
 
 
 class ProspectApp(App):
@@ -51,6 +50,8 @@ class ProspectApp(App):
 
     def get_default_screen(self) -> Screen:
         if self.stats_options is not None:
+            from prospect_tui.screens.stats import StatsScreen
+
             return StatsScreen(self.store, self.caller, self.config, **self.stats_options)
         return SessionScreen(self.store, self.caller, self.campaign, self.config)
 
