@@ -1,4 +1,5 @@
-"""Test data built through the real store: a campaign and a few valid French leads."""
+"""Test data built through the real store (a campaign, valid French leads) and what a
+Pilot test reads off the session screen."""
 
 from __future__ import annotations
 
@@ -32,3 +33,10 @@ def add_leads(store: Store, campaign: str, count: int, settings: dict | None = N
                 ),
             )
     return row
+
+
+def card_text(app) -> str:
+    """The lead card's text as the caller reads it."""
+    from prospect_tui.widgets.lead_card import LeadCard
+
+    return str(app.screen.query_one(LeadCard).render())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -125,26 +126,17 @@ class SessionScreen(Screen):
     def show_lead(self, lead: dict | None) -> None:
         self.lead = lead
         card = self.query_one(LeadCard)
-        script = self.query_one("#script", Static)
         if lead is None:
             reason = self.dialer.no_lead_reason()
-            hint = (
-                "\nPress h to call outside the calling hours (logged)."
-                if reason.kind
-                in (
-                    "hours",
-                    "holiday",
-                )
-                else ""
-            )
+            closed = reason.kind in ("hours", "holiday")
+            hint = "\nPress h to call outside the calling hours (logged)." if closed else ""
             card.show_message(f"No lead to call now.\n{reason.message}{hint}")
-            script.update("")
         else:
-            script.update(render_script(self.dialer.settings, lead, self.dialer.caller))
             now = self.store.clock()
             card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
             self.call_started_at = now
             self.call_started_mono = time.monotonic()
+        self.show_script()
         self.query_one("#card-scroll").scroll_home(animate=False)
         self.refresh_counters()
         self.tick()
@@ -179,26 +171,34 @@ class SessionScreen(Screen):
     def switchboard_done(self, info: SwitchboardInfo | None) -> None:
         if info is None or self.lead is None:
             return
-        save_switchboard_info(
-            self.store,
-            self.lead["id"],
-            info.manager_name,
-            info.direct_line,
-            info.best_time,
-            self.phone_region,
-        )
-        self.record("switchboard")
+        lead_id = self.lead["id"]
 
-    def record(self, code: str, **details: object) -> None:
+        def learnt() -> None:
+            save_switchboard_info(
+                self.store,
+                lead_id,
+                info.manager_name,
+                info.direct_line,
+                info.best_time,
+                self.phone_region,
+            )
+
+        self.record("switchboard", first=learnt)
+
+    def record(self, code: str, first: Callable[[], None] | None = None, **details: object) -> None:
+        """Commit the outcome (after `first`, in the same transaction), then show the next lead."""
         assert self.lead is not None and self.call_started_at is not None
         try:
-            following = self.dialer.record_and_next(
-                self.lead["id"],
-                code,
-                started_at=self.call_started_at,
-                duration_s=time.monotonic() - self.call_started_mono,
-                **details,
-            )
+            with self.store.write():
+                if first is not None:
+                    first()
+                following = self.dialer.record_and_next(
+                    self.lead["id"],
+                    code,
+                    started_at=self.call_started_at,
+                    duration_s=time.monotonic() - self.call_started_mono,
+                    **details,
+                )
         except UserError as error:
             self.notify(str(error), severity="error")
             return
@@ -335,13 +335,22 @@ class SessionScreen(Screen):
         if self.lead is None:
             self.show_next()
         else:
-            self.query_one("#script", Static).update(
-                render_script(self.dialer.settings, self.lead, self.dialer.caller)
-            )
+            self.show_script()
 
     def action_toggle_script(self) -> None:
         panel = self.query_one("#script-panel")
         panel.display = not panel.display
+        self.show_script()
+
+    def show_script(self) -> None:
+        """The script for the lead on screen, rendered only while the panel is shown."""
+        if not self.query_one("#script-panel").display:
+            return
+        script = self.query_one("#script", Static)
+        if self.lead is None:
+            script.update("")
+        else:
+            script.update(render_script(self.dialer.settings, self.lead, self.dialer.caller))
 
     def action_override_hours(self) -> None:
         """Outside calling hours or on a holiday: call anyway, with the reason logged."""

@@ -8,15 +8,10 @@ from prospect_tui.app import make_app
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.session import SessionScreen
-from prospect_tui.widgets.lead_card import LeadCard
-from tests.helpers import add_leads
+from tests.helpers import add_leads, card_text
 
 # Outcomes that record at once (4, 5 and 7 open a form first).
 DIRECT = [o for o in OUTCOMES if o.code not in {"opt_in", "switchboard", "callback"}]
-
-
-def card_text(app) -> str:
-    return str(app.screen.query_one(LeadCard).render())
 
 
 def calls(store) -> list[dict]:

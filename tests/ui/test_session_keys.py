@@ -7,12 +7,7 @@ from prospect_tui.screens.callback import CallbackScreen
 from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.switchboard import SwitchboardScreen
-from prospect_tui.widgets.lead_card import LeadCard
-from tests.helpers import add_leads
-
-
-def card_text(app) -> str:
-    return str(app.screen.query_one(LeadCard).render())
+from tests.helpers import add_leads, card_text
 
 
 def outcomes(store) -> list[tuple[int, str, bool]]:
@@ -223,3 +218,16 @@ async def test_settings_screen_validates_and_saves_a_setting(store):
         assert isinstance(app.screen, SessionScreen)
         assert app.screen.dialer.settings["max_attempts"] == 3
     assert campaign_settings(store.campaign("spring"))["max_attempts"] == 3
+
+
+async def test_script_panel_asks_for_the_known_it_manager_by_name(store):
+    add_leads(store, "spring", 1)
+    with store.write() as conn:
+        conn.execute("UPDATE leads SET manager_name = 'Marc Durand' WHERE id = 1")
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert not app.screen.query_one("#script-panel").display  # too narrow by default
+        await pilot.press("k")
+        await pilot.pause()
+        script = str(app.screen.query_one("#script").render())
+        assert "Marc Durand" in script and "Société 000" in script
