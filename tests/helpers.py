@@ -40,3 +40,12 @@ def card_text(app) -> str:
     from prospect_tui.widgets.lead_card import LeadCard
 
     return str(app.screen.query_one(LeadCard).render())
+
+
+def screen_text(app) -> str:
+    """Every character on the app's screen, as drawn from the widgets' cached lines.
+
+    Unlike `card_text`, this shows what a terminal would: a line left stale by a partial
+    redraw shows up here.
+    """
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

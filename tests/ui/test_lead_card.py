@@ -1,0 +1,37 @@
+"""The lead card redraws only what changed between leads: nothing stale may stay on screen."""
+
+from __future__ import annotations
+
+import json
+
+from prospect_tui.app import make_app
+from tests.helpers import add_leads, screen_text
+
+
+async def test_next_lead_leaves_nothing_of_the_previous_one_on_screen(store):
+    add_leads(store, "spring", 4)
+    long_extra = {f"Column {n:02d}": f"value {n:02d}" for n in range(40)}
+    with store.write() as conn:
+        conn.execute("UPDATE leads SET extra = ? WHERE id = 1", (json.dumps(long_extra),))
+        conn.execute("UPDATE leads SET notes = 'ask for the CFO too' WHERE id = 3")
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        scroll = app.screen.query_one("#card-scroll")
+        # Longer than the view: the card grows and scrolls.
+        assert scroll.max_scroll_y > 0
+        assert "Column 00" in screen_text(app)
+        await pilot.press("1")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Société 001" in shown
+        assert "Column" not in shown and "Société 000" not in shown
+        assert scroll.max_scroll_y == 0
+        await pilot.press("1")  # to a lead with one more line (its note)
+        await pilot.pause()
+        assert "ask for the CFO too" in screen_text(app)
+        await pilot.press("1")  # and back to a shorter one
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Société 003" in shown and "Société 002" not in shown
+        assert "CFO" not in shown
+        assert shown.count("Attempts") == 1
