@@ -45,21 +45,26 @@ ZONES_REFRESH = timedelta(minutes=5)
 
 
 @lru_cache(maxsize=128)
-def _claim_sql(queue_order: str, zone_count: int | None, guard: bool) -> str:
+def _claim_sql(queue_order: str, zone_count: int | None, guard: bool, peek: bool = False) -> str:
     """One UPDATE claiming due callbacks for this caller first, then retries and fresh leads.
 
     Retries come before fresh leads unless `queue_order` is fresh_first. Open time zones are
     bound as :z0, :z1...; None means no hours to respect. Each subquery walks an index
     (leads_queue, callbacks_due); the zone test is a column check on the rows walked.
+    `peek` makes it a SELECT of the lead that would come after lead :current, claiming nothing.
     """
     zones = ""
     if zone_count is not None:
         names = ", ".join(f":z{i}" for i in range(zone_count))
         zones = f"\n        AND q.timezone IN ({names})"
-    leads_filter = zones + (_GUARD_FILTER if guard else "")
+    leads_filter = (
+        zones
+        + (_GUARD_FILTER if guard else "")
+        + ("\n        AND q.id != :current" if peek else "")
+    )
     # A callback keeps the time agreed with the callee: campaign hours don't hold it back,
     # the consumer guard (a legal limit) does.
-    callbacks_filter = leads_filter if guard else ""
+    callbacks_filter = leads_filter if guard else ("\n        AND q.id != :current" if peek else "")
     callbacks = f"""(SELECT q.id FROM callbacks c JOIN leads q ON q.id = c.lead_id
       WHERE c.campaign_id = :campaign AND c.done_at IS NULL AND c.due_at <= :now
         AND (c.owner IS NULL OR c.owner = :caller) AND q.status = 'callback'
@@ -74,9 +79,17 @@ def _claim_sql(queue_order: str, zone_count: int | None, guard: bool) -> str:
         AND {_CLAIM_FREE}{leads_filter}
       ORDER BY q.id LIMIT 1)"""
     first, second = (fresh, retries) if queue_order == "fresh_first" else (retries, fresh)
+    if peek:
+        return f"SELECT * FROM leads WHERE id = COALESCE({callbacks}, {first}, {second})"
     return f"""UPDATE leads SET claimed_by = :caller, claimed_until = :until
 WHERE id = COALESCE({callbacks}, {first}, {second})
 RETURNING *"""
+
+
+def _first(cursor: sqlite3.Cursor) -> dict | None:
+    names = [c[0] for c in cursor.description]
+    found = cursor.fetchone()
+    return dict(zip(names, found, strict=True)) if found else None
 
 
 def _guard_params(now: datetime) -> dict:
@@ -160,6 +173,11 @@ class Recorded:
     call_id: int
     lead_before: dict
     suppressed: list[tuple[str, str]] = field(default_factory=list)
+    # The call as stored, for counters kept without a query (Today.count).
+    outcome: str = ""
+    reached: str = ""
+    started_at: str = ""
+    duration_s: float = 0.0
 
 
 class Dialer:
@@ -184,6 +202,20 @@ class Dialer:
 
     def next_lead(self) -> dict | None:
         """Claim the next lead for this caller, or None when nothing is callable now."""
+        sql, params = self._queue_query()
+        with self.store.write() as conn:
+            return _first(conn.execute(sql, params))
+
+    def peek_next(self, current: int) -> dict | None:
+        """The lead next_lead() would claim once `current` is recorded, claiming nothing.
+
+        A guess for getting the next card ready while the caller talks: another caller may
+        take that lead, or a callback fall due, before the outcome key is pressed.
+        """
+        sql, params = self._queue_query(peek=True)
+        return _first(self.store.conn.execute(sql, params | {"current": current}))
+
+    def _queue_query(self, peek: bool = False) -> tuple[str, dict]:
         now = self._now()
         until = now + timedelta(minutes=self.settings["claim_minutes"])
         params = {
@@ -200,13 +232,12 @@ class Dialer:
         if self.policy.guard:
             params.update(_guard_params(now))
         sql = _claim_sql(
-            self.settings["queue_order"], None if zones is None else len(zones), self.policy.guard
+            self.settings["queue_order"],
+            None if zones is None else len(zones),
+            self.policy.guard,
+            peek,
         )
-        with self.store.write() as conn:
-            cursor = conn.execute(sql, params)
-            names = [c[0] for c in cursor.description]
-            found = cursor.fetchone()
-        return dict(zip(names, found, strict=True)) if found else None
+        return sql, params
 
     def _campaign_zones(self, now: datetime) -> list[str]:
         """The time zones of the campaign's callable leads, read once every few minutes."""
@@ -539,7 +570,17 @@ class Dialer:
                     phone_e164=dialled,
                     settings=self.settings,
                 )
-        self.history.append(Recorded(call_id, lead, suppressed))
+        self.history.append(
+            Recorded(
+                call_id,
+                lead,
+                suppressed,
+                outcome.code,
+                reached,
+                iso(started_at),
+                round(duration_s, 1),
+            )
+        )
         return call_id
 
     def record_and_next(self, lead_id: int, outcome_code: str, **details) -> dict | None:
@@ -603,17 +644,30 @@ def lead_history(store: Store, lead_id: int, limit: int = 10) -> list[dict]:
 
 @dataclass
 class Today:
-    """The caller's counters for today, always on screen."""
+    """The caller's counters for today (since `since`), always on screen."""
 
     calls: int = 0
     managers: int = 0
     opt_ins: int = 0
     callbacks_due: int = 0
     talk_s: float = 0.0
+    since: str = ""
 
     @property
     def opt_in_rate(self) -> float:
         return self.opt_ins / self.calls if self.calls else 0.0
+
+    def count(self, call: Recorded) -> None:
+        """Add a call just recorded, as today_counters would count it, without its query.
+
+        That query reads every call of the day: it grows to most of the time an outcome key
+        takes by the end of a day.
+        """
+        if call.started_at >= self.since:
+            self.calls += 1
+            self.managers += call.reached == "manager"
+            self.opt_ins += call.outcome == "opt_in"
+            self.talk_s += call.duration_s
 
 
 def today_counters(store: Store, caller: str, campaign_id: int, day_start: datetime) -> Today:
@@ -626,9 +680,14 @@ def today_counters(store: Store, caller: str, campaign_id: int, day_start: datet
         " FROM calls WHERE caller = ? AND started_at >= ? AND undone_at IS NULL",
         (caller, since),
     )
-    due = store.scalar(
+    due = callbacks_due_today(store, caller, campaign_id, day_start)
+    return Today(row["calls"], row["managers"], row["opt_ins"], due, row["talk_s"], since)
+
+
+def callbacks_due_today(store: Store, caller: str, campaign_id: int, day_start: datetime) -> int:
+    """Callbacks for this caller (his own or anyone's) due before the end of the day."""
+    return store.scalar(
         "SELECT count(*) FROM callbacks WHERE campaign_id = ? AND done_at IS NULL"
         " AND due_at < ? AND (owner IS NULL OR owner = ?)",
         (campaign_id, iso(day_start + timedelta(days=1)), caller),
     )
-    return Today(row["calls"], row["managers"], row["opt_ins"], due, row["talk_s"])

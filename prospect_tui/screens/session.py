@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,15 @@ from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import objections_text, render_script
 from prospect_tui.core.clock import iso
 from prospect_tui.core.consent import optout_lead
-from prospect_tui.core.dialing import Dialer, OptIn, lead_history, today_counters
+from prospect_tui.core.dialing import (
+    Dialer,
+    OptIn,
+    Recorded,
+    Today,
+    callbacks_due_today,
+    lead_history,
+    today_counters,
+)
 from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
@@ -37,13 +46,23 @@ from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
-from prospect_tui.widgets.lead_card import LeadCard
+from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
+from prospect_tui.widgets.text_line import TextLine
 
 HOME_ZONE = "Europe/Paris"
+# Counters are counted on after each call, and read again in full this often (the same
+# caller in another terminal, a colleague's undo...).
+COUNTERS_RESYNC_S = 60
+AHEAD_DELAY_S = 0.01  # the next lead's card is drawn ahead this long after a lead is shown
 
-# Outcome keys are data: each binding has an id a team can remap in config.toml.
+# Outcome keys are data: each binding has an id a team can remap in config.toml. They are
+# priority bindings: the app runs the action as soon as it reads the key, instead of passing
+# the key from the focused card up to the screen (a message hop per widget, on every call).
+# Nothing on this screen takes typed text, so no widget needs these keys first.
 OUTCOME_BINDINGS = [
-    Binding(o.key, f"outcome('{o.code}')", o.label, show=False, id=f"outcome.{o.code}")
+    Binding(
+        o.key, f"outcome('{o.code}')", o.label, show=False, id=f"outcome.{o.code}", priority=True
+    )
     for o in OUTCOMES
 ]
 ACTION_BINDINGS = [
@@ -65,6 +84,23 @@ ACTION_BINDINGS = [
 ]
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """The next lead's card, drawn ahead: `key` says which lead, as of which minute."""
+
+    key: tuple
+    drawn: Rendered
+
+
+def _lead_key(lead: dict) -> tuple:
+    """Everything the card shows of a lead (its claim is not shown)."""
+    return tuple(v for k, v in lead.items() if k not in ("claimed_by", "claimed_until"))
+
+
+def _minute(now: datetime) -> str:
+    return f"{now:%Y-%m-%d %H:%M}"
+
+
 def _minutes(seconds: float) -> str:
     minutes = int(seconds) // 60
     return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
@@ -83,6 +119,9 @@ class SessionScreen(Screen):
         self.call_started_mono = 0.0
         self.pause_id: int | None = None
         self.paused_mono = 0.0
+        self.ahead: Ahead | None = None
+        self.today: Today | None = None  # today's counters, and when they were last read
+        self.today_read_mono = 0.0
 
     @property
     def phone_region(self) -> str:
@@ -90,14 +129,14 @@ class SessionScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="counters")
+        yield TextLine(id="counters")
         with Horizontal(id="session-body"):
             with VerticalScroll(id="card-scroll"):
                 yield LeadCard(id="card")
             with VerticalScroll(id="script-panel"):
                 yield Static(id="script", markup=False)
                 yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
-        yield Static(id="status")
+        yield TextLine(id="status")
         # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here.
         yield Static(id="outcome-keys")
         yield Footer()
@@ -123,9 +162,11 @@ class SessionScreen(Screen):
     def show_next(self) -> None:
         self.show_lead(self.dialer.next_lead())
 
-    def show_lead(self, lead: dict | None) -> None:
+    def show_lead(self, lead: dict | None, recorded: Recorded | None = None) -> None:
+        """Show `lead` (None: why there is none), after the call `recorded` if one was."""
         self.lead = lead
         card = self.query_one(LeadCard)
+        ahead, self.ahead = self.ahead, None
         if lead is None:
             reason = self.dialer.no_lead_reason()
             closed = reason.kind in ("hours", "holiday")
@@ -133,13 +174,38 @@ class SessionScreen(Screen):
             card.show_message(f"No lead to call now.\n{reason.message}{hint}")
         else:
             now = self.store.clock()
-            card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
+            if ahead is not None and ahead.key == (_lead_key(lead), _minute(now)):
+                card.put(ahead.drawn.text, ahead.drawn)
+            else:
+                card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
             self.call_started_at = now
             self.call_started_mono = time.monotonic()
+            # Soon after this frame (not in it: an after-refresh callback can run before the
+            # other widgets' updates reach the screen, splitting the frame in two).
+            self.set_timer(AHEAD_DELAY_S, self.draw_ahead)
         self.show_script()
-        self.query_one("#card-scroll").scroll_home(animate=False)
-        self.refresh_counters()
+        scroll = self.query_one("#card-scroll")
+        if scroll.scroll_y:
+            scroll.scroll_home(animate=False)
+        self.refresh_counters(recorded)
         self.tick()
+
+    def draw_ahead(self) -> None:
+        """While the caller talks, draw the card of the lead most likely to come next.
+
+        It is a guess (another caller may take that lead, or a callback fall due): show_lead
+        uses it only when the lead it gets is, field for field, the one drawn, in the same
+        minute (the card shows the callee's local time).
+        """
+        if self.lead is None or not self.is_current:
+            return
+        lead = self.dialer.peek_next(self.lead["id"])
+        if lead is None:
+            return
+        now = self.store.clock()
+        text = lead_text(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
+        drawn = self.query_one(LeadCard).render_ahead(text)
+        self.ahead = Ahead((_lead_key(lead), _minute(now)), drawn)
 
     def action_outcome(self, code: str) -> None:
         if self.lead is None:
@@ -202,7 +268,7 @@ class SessionScreen(Screen):
         except UserError as error:
             self.notify(str(error), severity="error")
             return
-        self.show_lead(following)
+        self.show_lead(following, recorded=self.dialer.history[-1])
 
     def release_lead(self) -> None:
         """Give the lead on screen back to the pool (the app calls this on quit)."""
@@ -426,23 +492,33 @@ class SessionScreen(Screen):
         )
 
     def tick(self) -> None:
-        status = self.query_one("#status", Static)
         if self.pause_id is not None:
             paused = int(time.monotonic() - self.paused_mono)
-            status.update(f"PAUSED {paused // 60}:{paused % 60:02d} · p resumes", layout=False)
-            return
-        if self.lead is None:
-            status.update("", layout=False)
-            return
-        seconds = int(time.monotonic() - self.call_started_mono)
-        # One-line widgets of fixed height: no relayout needed when their text changes.
-        status.update(f"On this lead  {seconds // 60}:{seconds % 60:02d}", layout=False)
+            line = f"PAUSED {paused // 60}:{paused % 60:02d} · p resumes"
+        elif self.lead is None:
+            line = ""
+        else:
+            seconds = int(time.monotonic() - self.call_started_mono)
+            line = f"On this lead  {seconds // 60}:{seconds % 60:02d}"
+        self.query_one("#status", TextLine).set(line)
 
-    def refresh_counters(self) -> None:
+    def refresh_counters(self, recorded: Recorded | None = None) -> None:
+        """Today's figures; after a call just `recorded`, counted without reading the day."""
         now = self.store.clock().astimezone(ZoneInfo(HOME_ZONE))
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        caller = self.dialer.caller
-        today = today_counters(self.store, caller, self.dialer.campaign["id"], day_start)
+        caller, campaign_id = self.dialer.caller, self.dialer.campaign["id"]
+        today = self.today
+        if (
+            recorded is not None
+            and today is not None
+            and today.since == iso(day_start)
+            and time.monotonic() - self.today_read_mono < COUNTERS_RESYNC_S
+        ):
+            today.count(recorded)
+            today.callbacks_due = callbacks_due_today(self.store, caller, campaign_id, day_start)
+        else:
+            today = self.today = today_counters(self.store, caller, campaign_id, day_start)
+            self.today_read_mono = time.monotonic()
         paused = paused_seconds(self.store, caller, iso(day_start))
         line = (
             f"Today {today.calls} calls · {today.managers} IT mgrs · "
@@ -450,8 +526,7 @@ class SessionScreen(Screen):
             f"{today.callbacks_due} callbacks due · talk {_minutes(today.talk_s)} · "
             f"pause {_minutes(paused)}"
         )
-        counters = self.query_one("#counters", Static)
         if len(line) >= self.app.size.width:
             # An 80-column terminal: shorter words rather than a cut-off line.
             line = line.replace(" IT mgrs", " mgrs").replace("callbacks due", "cb due")
-        counters.update(line, layout=False)
+        self.query_one("#counters", TextLine).set(line)

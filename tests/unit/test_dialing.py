@@ -296,3 +296,61 @@ def test_record_and_next_commits_the_outcome_and_the_next_claim_together(store, 
     assert other.scalar("SELECT outcome FROM calls") == "busy"
     assert other.lead(following["id"])["claimed_by"] == "alice"
     assert not store.conn.in_transaction
+
+
+def test_peek_names_the_lead_the_next_claim_takes_without_claiming_it(store, clock):
+    campaign = add_leads(store, "spring", 4)
+    alice, bob = Dialer(store, "alice", campaign), Dialer(store, "bob", campaign)
+    current = alice.next_lead()
+    # A callback falls due: it comes next, before the fresh leads.
+    called_back = bob.next_lead()
+    due = clock() + timedelta(minutes=5)
+    record(bob, called_back, "callback", callback=CallbackRequest(due_at=due, owner_only=False))
+    assert alice.peek_next(current["id"])["id"] != called_back["id"]
+    clock.advance(minutes=5)
+    peeked = alice.peek_next(current["id"])
+    assert peeked["id"] == called_back["id"]
+    assert store.lead(peeked["id"])["claimed_by"] is None
+    record(alice, current, "no_answer")
+    assert alice.next_lead()["id"] == peeked["id"]
+
+
+def test_peek_skips_the_current_lead_and_leads_held_by_others(store):
+    campaign = add_leads(store, "spring", 3)
+    alice, bob = Dialer(store, "alice", campaign), Dialer(store, "bob", campaign)
+    current = alice.next_lead()
+    held = bob.next_lead()
+    assert alice.peek_next(current["id"])["id"] == 3
+    Dialer(store, "carol", campaign).next_lead()
+    assert alice.peek_next(current["id"]) is None
+    assert held["id"] == 2
+
+
+def test_counting_each_call_gives_what_reading_the_whole_day_gives(store, clock):
+    from prospect_tui.core.dialing import today_counters
+
+    campaign = add_leads(store, "spring", 5)
+    alice = Dialer(store, "alice", campaign)
+    day_start = clock().astimezone(ZoneInfo("Europe/Paris")).replace(hour=0, minute=0, second=0)
+    today = today_counters(store, "alice", campaign["id"], day_start)
+    later = CallbackRequest(due_at=clock() + timedelta(hours=1), asked_by="switchboard")
+    calls = [
+        ("no_answer", {}),
+        ("opt_in", {"opt_in": OptIn(email="dsi@exemple.fr")}),
+        ("callback", {"callback": later}),
+        ("refused", {}),
+    ]
+    for code, details in calls:
+        lead = alice.next_lead()
+        alice.record(lead["id"], code, started_at=clock(), duration_s=12.34, **details)
+        today.count(alice.history[-1])
+        clock.advance(minutes=3)
+    # A call started before midnight is not today's.
+    lead = alice.next_lead()
+    alice.record(lead["id"], "busy", started_at=day_start - timedelta(minutes=1), duration_s=60)
+    today.count(alice.history[-1])
+    read = today_counters(store, "alice", campaign["id"], day_start)
+    counted = (today.calls, today.managers, today.opt_ins)
+    assert counted == (read.calls, read.managers, read.opt_ins) == (4, 2, 1)
+    assert today.talk_s == pytest.approx(read.talk_s) == pytest.approx(4 * 12.3)
+    assert read.callbacks_due == 1
