@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from prospect_tui.app import make_app
+from prospect_tui.widgets.lead_card import LeadCard
 from tests.helpers import add_leads, screen_text
 
 
@@ -35,3 +36,25 @@ async def test_next_lead_leaves_nothing_of_the_previous_one_on_screen(store):
         assert "Société 003" in shown and "Société 002" not in shown
         assert "CFO" not in shown
         assert shown.count("Attempts") == 1
+
+
+async def test_the_card_drawn_ahead_is_used_only_while_the_lead_is_unchanged(store):
+    add_leads(store, "spring", 4)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.1)  # the caller talks: the next card is drawn meanwhile
+        screen = app.screen
+        assert "Société 001" in str(screen.ahead.drawn.text)
+        with store.write() as conn:  # a colleague renames it in the meantime
+            conn.execute("UPDATE leads SET company = 'Renamed SA' WHERE id = 2")
+        await pilot.press("1")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Renamed SA" in shown and "Société 001" not in shown
+        await pilot.pause(0.1)
+        ahead = screen.ahead
+        assert "Société 002" in str(ahead.drawn.text)
+        await pilot.press("1")
+        await pilot.pause()
+        assert "Société 002" in screen_text(app)
+        assert screen.query_one(LeadCard)._drawn is ahead.drawn  # shown as drawn ahead
