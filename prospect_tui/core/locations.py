@@ -6,12 +6,12 @@ Config (keymap, supervisors, dial command) lives in config.toml; PROSPECT_CONFIG
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
-
 from prospect_tui.core import UserError
+
+# platformdirs and tomllib are imported only when needed: a session started with --db and
+# no config file (a benchmark, a team's launcher script) starts without them.
 
 APP = "prospect-tui"
 
@@ -21,16 +21,24 @@ def database_path(override: str | None = None) -> Path:
     chosen = override or os.environ.get("PROSPECT_DB")
     if chosen:
         return Path(chosen).expanduser()
+    from platformdirs import user_data_path
+
     return user_data_path(APP) / "prospect.db"
 
 
 def demo_database_path() -> Path:
+    from platformdirs import user_data_path
+
     return user_data_path(APP) / "demo.db"
 
 
 def config_path() -> Path:
     chosen = os.environ.get("PROSPECT_CONFIG")
-    return Path(chosen).expanduser() if chosen else user_config_path(APP) / "config.toml"
+    if chosen:
+        return Path(chosen).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP) / "config.toml"
 
 
 def load_config(path: Path | None = None) -> dict:
@@ -39,6 +47,14 @@ def load_config(path: Path | None = None) -> dict:
     if not path.exists():
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not a valid TOML config ({error})") from None
+    if not text.strip():
+        return {}
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not a valid TOML config ({error})") from None

@@ -17,8 +17,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import objections_text, render_script
@@ -137,15 +138,15 @@ class SessionScreen(Screen):
                 yield Static(id="script", markup=False)
                 yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
         yield TextLine(id="status")
-        # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here.
-        yield Static(id="outcome-keys")
-        yield Footer()
+        # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here,
+        # then the other keys (see show_keys).
+        yield Static(id="keys")
 
     def on_mount(self) -> None:
         # The script panel fits beside the card from 120 columns; `k` shows or hides it.
         self.query_one("#script-panel").display = self.app.size.width >= 120
         close_open_pauses(self.store, self.dialer.caller)
-        self.show_outcome_keys()
+        self.show_keys()
         self.show_next()
         self.set_interval(1, self.tick)
         # Off the start-up path: screens and libraries the first opt-in or stats key needs.
@@ -478,18 +479,43 @@ class SessionScreen(Screen):
 
     # Always-visible figures
 
-    def show_outcome_keys(self) -> None:
-        """The outcome keys as bound now (after the user's keymap), in two rows."""
-        keys = {
-            active.binding.id: active.binding.key
-            for active in self.active_bindings.values()
-            if (active.binding.id or "").startswith("outcome.")
-        }
-        cells = [f"[b $accent]{keys.get(f'outcome.{o.code}', '?')}[/] {o.label}" for o in OUTCOMES]
-        half = len(cells) // 2
-        self.query_one("#outcome-keys", Static).update(
-            "  ".join(cells[:half]) + "\n" + "  ".join(cells[half:])
-        )
+    def show_keys(self) -> None:
+        """Every key as bound now (after the user's keymap): the outcomes on two rows, then
+        the other actions and the command palette, flowed to the screen's width.
+
+        It stands in for Textual's Footer, which builds a widget per key: a fifth of the
+        session's start-up time.
+        """
+        active = {b.binding.id: b.binding for b in self.active_bindings.values() if b.binding.id}
+        app = self.app
+
+        def cell(binding: Binding | None, label: str) -> Content:
+            key = app.get_key_display(binding) if binding is not None else "?"
+            return Content.assemble((key, "bold $accent"), f" {label}")
+
+        outcomes = [cell(active.get(f"outcome.{o.code}"), o.label) for o in OUTCOMES]
+        half = len(outcomes) // 2
+        actions = [
+            cell(b.binding, b.binding.description)
+            for b in self.active_bindings.values()
+            if b.binding.show and not (b.binding.id or "").startswith("outcome.")
+        ]
+        palette = self.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+        if palette is not None and app.ENABLE_COMMAND_PALETTE:
+            actions.append(cell(palette.binding, "palette"))
+        rows = [outcomes[:half], outcomes[half:], []]
+        width, used = app.size.width - 2, 0  # 2: the legend's padding
+        for action in actions:
+            if rows[-1] and used + 2 + action.cell_length > width:
+                rows.append([])
+                used = 0
+            used += (2 if rows[-1] else 0) + action.cell_length
+            rows[-1].append(action)
+        gap = Content("  ")
+        self.query_one("#keys", Static).update(Content("\n").join(gap.join(row) for row in rows))
+
+    def on_resize(self) -> None:
+        self.show_keys()
 
     def tick(self) -> None:
         if self.pause_id is not None:

@@ -114,7 +114,7 @@ async def test_keymap_from_config_remaps_an_outcome(store):
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
-        assert "f1" in str(app.screen.query_one("#outcome-keys").render())
+        assert "f1" in str(app.screen.query_one("#keys").render())
     assert [c["outcome"] for c in calls(store)] == ["no_answer"]
 
 
@@ -153,3 +153,15 @@ async def test_generic_mailbox_is_flagged_but_allowed(store):
         await pilot.press("7", *"contact@exemple.fr")
         await pilot.pause()
         assert "generic mailbox" in str(app.screen.query_one("#email-check").render())
+
+
+async def test_the_keys_legend_shows_every_key_as_bound_within_80_columns(store):
+    add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={"keymap": {"session.note": "f2"}})
+    async with app.run_test(size=(80, 24)):
+        legend = str(app.screen.query_one("#keys").render()).splitlines()
+        text = "\n".join(legend)
+        for cell in ("1 No answer", "0 Not qualified", "u Undo", "f2 Note", "? Help", "^p palette"):
+            assert cell in text
+        assert "n Note" not in text
+        assert all(len(line) <= 78 for line in legend)  # 80 columns less the padding
