@@ -6,6 +6,7 @@ Every outcome is written in one transaction before the next lead is claimed and 
 from __future__ import annotations
 
 import shlex
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -200,11 +201,15 @@ class SessionScreen(Screen):
         """
         if self.lead is None or not self.is_current:
             return
-        lead = self.dialer.peek_next(self.lead["id"])
-        if lead is None:
+        try:
+            lead = self.dialer.peek_next(self.lead["id"])
+            if lead is None:
+                return
+            history = lead_history(self.store, lead["id"])
+        except sqlite3.Error:  # only a guess: the next lead will be read when it comes
             return
         now = self.store.clock()
-        text = lead_text(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
+        text = lead_text(lead, history, now, HOME_ZONE)
         drawn = self.query_one(LeadCard).render_ahead(text)
         self.ahead = Ahead((_lead_key(lead), _minute(now)), drawn)
 
