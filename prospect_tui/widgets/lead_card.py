@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
@@ -72,6 +73,7 @@ class Rendered:
     lines: list[Text]
     widest: int  # cells in the longest line
     size: Size
+    style: VisualStyle  # the card's colours then (a theme may change before it is shown)
     strips: list[Strip]
 
 
@@ -104,12 +106,12 @@ class LeadCard(Widget):
 
     def render_ahead(self, text: Text) -> Rendered:
         """`text` drawn at the card's current size, for a later `put`."""
-        size = self.size
+        size, style = self.size, self.visual_style
         visual = visualize(self, text, markup=False)
-        strips = Visual.to_strips(self, visual, size.width, size.height, self.visual_style)
+        strips = Visual.to_strips(self, visual, size.width, size.height, style)
         lines = text.split("\n")
         widest = max((cell_len(line.plain) for line in lines), default=0)
-        return Rendered(text, lines, widest, size, strips)
+        return Rendered(text, lines, widest, size, style, strips)
 
     def put(self, text: Text, drawn: Rendered | None = None) -> None:
         """Show `text` (drawn ahead as `drawn` when given), redrawing only what changed."""
@@ -147,12 +149,13 @@ class LeadCard(Widget):
             self._drawn = None
             return super().render_line(y)
         drawn = self._drawn
-        if drawn is None or drawn.text is not self._text or drawn.size != self.size:
+        if (
+            drawn is None
+            or drawn.text is not self._text
+            or drawn.size != self.size
+            or drawn.style != self.visual_style
+        ):
             drawn = self._drawn = self.render_ahead(self._text)
         if y < len(drawn.strips):
             return drawn.strips[y]
         return Strip.blank(self.size.width, self.visual_style.rich_style)
-
-    def notify_style_update(self) -> None:
-        self._drawn = None  # drawn in the old colours
-        super().notify_style_update()

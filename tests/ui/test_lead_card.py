@@ -58,3 +58,19 @@ async def test_the_card_drawn_ahead_is_used_only_while_the_lead_is_unchanged(sto
         await pilot.pause()
         assert "Société 002" in screen_text(app)
         assert screen.query_one(LeadCard)._drawn is ahead.drawn  # shown as drawn ahead
+
+
+async def test_a_theme_change_is_not_undone_by_a_card_drawn_before_it(store):
+    add_leads(store, "spring", 3)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.1)  # the next card is drawn ahead, in the current theme
+        card = app.screen.query_one(LeadCard)
+        before = list(card.render_line(0))[0].style
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        shown = list(card.render_line(0))[0].style
+        assert shown.bgcolor != before.bgcolor
+        assert shown.bgcolor == card.visual_style.rich_style.bgcolor
