@@ -30,6 +30,16 @@ class ProspectApp(App):
         "screens/stats.tcss",
     ]
     TITLE = "prospect-tui"
+    # Tab moves the focus as soon as the app reads it. Without priority the key first travels
+    # to the focused field and up to its screen, while the keys typed after it are already
+    # handed to the field being left: "Paul Martin<Tab>01 42..." typed fast, or pasted, put
+    # the number in the name field.
+    BINDINGS = [
+        Binding("tab", "focus_next", show=False, priority=True, id="app.focus_next"),
+        Binding(
+            "shift+tab", "focus_previous", show=False, priority=True, id="app.focus_previous"
+        ),
+    ]
 
     def __init__(
         self,

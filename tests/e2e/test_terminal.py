@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,3 +81,27 @@ def test_caller_session_in_a_real_terminal(tmp_path, terminal_name):
     figures = json.loads(stats.stdout)
     assert figures["calls"] == 2
     assert figures["opt_ins"] == 1
+
+
+def test_text_typed_right_after_tab_goes_to_the_next_field(tmp_path, terminal_name):
+    db = tmp_path / "tab.db"
+    imported = prospect("--db", str(db), "import", str(DEMO_LIST), "--campaign", "tab", "--json")
+    assert imported.returncode == 0, imported.stderr
+    command = f"{sys.executable} -m prospect_tui --db {db} --caller e2e --campaign tab"
+    term = Terminal(terminal_name, command, width=80, height=24)
+    term.wait_for("No answer")
+    term.keys("4")
+    term.wait_for("Direct line")
+    # A fast typist: the three reach the terminal back to back, before the app reads any.
+    term.type("Paul Martin")
+    term.keys("Tab")
+    term.type("01 42 68 00 01")
+    term.keys("Enter")
+    term.wait_for("1 calls")
+    term.keys("C-q")
+    assert term.wait_closed(10), "ctrl+q did not quit"
+    with sqlite3.connect(db) as conn:
+        learnt = conn.execute(
+            "SELECT manager_name, direct_line_e164 FROM leads WHERE manager_name != ''"
+        ).fetchall()
+    assert learnt == [("Paul Martin", "+33142680001")]
