@@ -36,9 +36,7 @@ class ProspectApp(App):
     # the number in the name field.
     BINDINGS = [
         Binding("tab", "focus_next", show=False, priority=True, id="app.focus_next"),
-        Binding(
-            "shift+tab", "focus_previous", show=False, priority=True, id="app.focus_previous"
-        ),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus_previous"),
     ]
 
     def __init__(
