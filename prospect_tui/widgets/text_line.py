@@ -19,10 +19,6 @@ class TextLine(Widget):
         super().__init__(id=id)
         self._text = ""
 
-    @property
-    def text(self) -> str:
-        return self._text
-
     def set(self, text: str) -> None:
         """Show `text` (taken as typed: no markup); redrawn only when it changed."""
         if text != self._text:

@@ -8,7 +8,7 @@ from prospect_tui.app import make_app
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.session import SessionScreen
-from tests.helpers import add_leads, card_text
+from tests.helpers import add_leads, card_text, screen_text
 
 # Outcomes that record at once (4, 5 and 7 open a form first).
 DIRECT = [o for o in OUTCOMES if o.code not in {"opt_in", "switchboard", "callback"}]
@@ -165,3 +165,20 @@ async def test_the_keys_legend_shows_every_key_as_bound_within_80_columns(store)
             assert cell in text
         assert "n Note" not in text
         assert all(len(line) <= 78 for line in legend)  # 80 columns less the padding
+
+
+async def test_todays_counters_follow_each_outcome_on_screen(store):
+    add_leads(store, "spring", 5)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.press("1")  # no answer
+        await pilot.press("6")  # refused: the IT manager was reached
+        await pilot.press("7")
+        await pilot.pause()
+        await pilot.press(*"dsi@exemple.fr", "enter")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Today 3 calls · 2 IT mgrs · 1 opt-ins 33% · 0 callbacks due" in shown
+        await pilot.press("u")  # the opt-in undone no longer counts
+        await pilot.pause()
+        assert "Today 2 calls · 1 IT mgrs · 0 opt-ins 0%" in screen_text(app)
