@@ -1,16 +1,18 @@
-"""Speed of the calling session in a real terminal (tmux), against a bare Textual app.
+"""Speed of the calling session in a real terminal (tmux), against bare Textual apps.
 
-Measures, for `prospect` on 100,000 leads and 1,000,000 calls and for scripts/bare_app.py in
-the same run: outcome key -> next lead drawn (median, p95) and launch -> first lead drawn.
+Measures, for `prospect` on 100,000 leads and 1,000,000 calls and for two references in the
+same run (scripts/bare_app.py: one label per key; with --card: also a card redrawn per key):
+outcome key -> next lead drawn (median, p95) and launch -> first lead drawn.
 
 How "drawn" is seen: a tmux control-mode client (`tmux -C attach`) sends the keys and receives
-every byte the app writes to its terminal (`%output`), timestamped on arrival and replayed on a
-small text-only terminal model. A key's time runs from just before `send-keys` is written to
-the last output that changed a character on screen, once the counter shows the expected number
-("Today N calls" / "Key count: N") and nothing more came for --quiet seconds. Repaints that
-change nothing and the session's once-a-second timer line ("On this lead 0:03") don't count.
-Launch runs from starting the process to the first screen with the counter, settled the same
-way. Nothing in the app is instrumented; both apps run in the same terminal size in one run.
+every byte the app writes to its terminal (`%output`), timestamped on arrival by a thread that
+does nothing else, then replayed on a small text-only terminal model. A key's time runs from
+just before `send-keys` is written to the last output that changed a character on screen, once
+the counter shows the expected number ("Today N calls" / "Key count: N") and nothing more came
+for --quiet seconds. Repaints that change nothing and the session's once-a-second timer line
+("On this lead 0:03") don't count. Launch runs from starting the process to the first screen
+with the counter, settled the same way. Nothing in the apps is instrumented; all run in the
+same terminal size in one run.
 
     python scripts/bench_session.py                      # builds the database once, then reuses it
     python scripts/bench_session.py --db /tmp/bench.db --keys 200 --rounds 8

@@ -210,11 +210,6 @@ def _calendar(subdiv: str) -> HolidayBase:
     return holidays.France(subdiv=subdiv or None, language="fr")
 
 
-def preload_holidays(subdiv: str = "") -> None:
-    """Load the holiday calendar now (e.g. in a worker at startup) rather than on first use."""
-    _calendar(subdiv).get(date.today())
-
-
 def check_subdiv(value: str) -> str:
     """A France subdivision code for `holidays` ("57", "6AE", "974"...), or "" for none."""
     import holidays

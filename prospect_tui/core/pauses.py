@@ -17,8 +17,8 @@ def close_open_pauses(store: Store, caller: str) -> None:
 
 
 def start_pause(store: Store, caller: str, campaign_id: int) -> int:
-    close_open_pauses(store, caller)
-    with store.write() as conn:
+    with store.write() as conn:  # one transaction, one disk sync
+        close_open_pauses(store, caller)
         cursor = conn.execute(
             "INSERT INTO pauses (caller, campaign_id, started_at) VALUES (?, ?, ?)",
             (caller, campaign_id, store.now()),

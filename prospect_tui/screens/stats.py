@@ -19,8 +19,16 @@ from prospect_tui.core.store import Store
 from prospect_tui.widgets.charts import Bars, HeatMap
 
 REFRESH_S = 3.0
-CALLER_COLUMNS = ("Caller", "Calls", "IT mgrs", "Opt-ins", "Contact %", "Opt-in/contact")
-CALLER_COLUMNS += ("Talk", "Calls/h")
+CALLER_COLUMNS = (
+    "Caller",
+    "Calls",
+    "IT mgrs",
+    "Opt-ins",
+    "Contact %",
+    "Opt-in/contact",
+    "Talk",
+    "Calls/h",
+)
 PERIOD_CHOICES = [
     ("Today", "today"),
     ("This week", "week"),
@@ -93,16 +101,7 @@ class StatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#callers", DataTable)
-        table.add_columns(
-            "Caller",
-            "Calls",
-            "IT mgrs",
-            "Opt-ins",
-            "Contact %",
-            "Opt-in/contact",
-            "Talk",
-            "Calls/h",
-        )
+        table.add_columns(*CALLER_COLUMNS)
         try:
             self.caller_filter = core_stats.caller_filter(
                 self.config, self.who, self.requested_caller
