@@ -115,7 +115,7 @@ class Session:
             name, f"exec sh -c 'read go < {self.fifo} && exec {app.command}'", width, height
         )
         self.client = subprocess.Popen(
-            ["tmux", "-C", "attach", "-t", name],
+            [*self.pane.tmux, "-C", "attach", "-t", name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -15,7 +15,10 @@ class Terminal:
 
     def __init__(self, name: str, command: str, width: int = 100, height: int = 30) -> None:
         self.name = name
-        start = ["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height)]
+        # Its own tmux server (socket named after the session): the server and the app inherit
+        # this process's environment, PROSPECT_NOW included, and no other test's server.
+        self.tmux = ["tmux", "-L", name]
+        start = [*self.tmux, "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height)]
         # When the last session has just ended, the tmux server is shutting down and a new
         # session started at that moment fails ("server exited unexpectedly"): try again.
         for attempt in range(5):
@@ -27,7 +30,7 @@ class Terminal:
 
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            [*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
         ).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
@@ -46,15 +49,15 @@ class Terminal:
         raise AssertionError(f"{what} never appeared; screen was:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
 
     def pid(self) -> int:
         """The process running in the pane (start the command with `exec` so it is the app)."""
         shown = subprocess.run(
-            ["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"],
+            [*self.tmux, "list-panes", "-t", self.name, "-F", "#{pane_pid}"],
             capture_output=True,
             text=True,
             check=True,
@@ -62,10 +65,8 @@ class Terminal:
         return int(shown.split()[0])
 
     def alive(self) -> bool:
-        return (
-            subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode
-            == 0
-        )
+        shown = subprocess.run([*self.tmux, "has-session", "-t", self.name], capture_output=True)
+        return shown.returncode == 0
 
     def wait_closed(self, timeout: float = 10) -> bool:
         deadline = time.monotonic() + timeout
@@ -74,4 +75,4 @@ class Terminal:
         return not self.alive()
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prospect_tui.core import UserError
-from prospect_tui.core.clock import Clock, iso, system_clock
+from prospect_tui.core.clock import Clock, default_clock, iso
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -38,9 +38,9 @@ def _create_private(path: Path) -> None:
 class Store:
     """One connection to the prospecting database, with the queries the app needs."""
 
-    def __init__(self, path: str | Path, clock: Clock = system_clock) -> None:
+    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
         self.path = Path(path)
-        self.clock = clock
+        self.clock = clock or default_clock()
         if not self.path.exists():
             _create_private(self.path)
         try:

@@ -48,7 +48,7 @@ def on_screen(screen: str) -> tuple[str, int] | None:
 def terminal_name(tmp_path):
     name = f"prospect-crash-{tmp_path.name}"
     yield name
-    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
 
 
 def test_outcomes_acknowledged_on_screen_survive_kill_9(tmp_path, terminal_name):

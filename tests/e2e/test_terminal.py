@@ -33,7 +33,7 @@ def prospect(*args: str) -> subprocess.CompletedProcess:
 def terminal_name(tmp_path):
     name = f"prospect-e2e-{tmp_path.name}"
     yield name
-    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
 
 
 def company_on_screen(screen: str, companies: list[str]) -> str:
