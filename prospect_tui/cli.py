@@ -1,6 +1,9 @@
-"""The `prospect` command line: the calling session by default, plus import, export, stats...
+"""The `prospect` command line: one table of commands, each with its options, help and handler.
 
 User mistakes exit 2 with one line on stderr (`prospect: error: ...`), never a traceback.
+`--caller NAME` always names the caller whose calls a command is about (the session records
+its calls as NAME; stats, report and exports keep NAME's); `--user NAME` is who runs the
+command, for the `supervisors` rule (default: the OS user).
 """
 
 from __future__ import annotations
@@ -9,185 +12,96 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError
 from prospect_tui.core.locations import config_path, database_path, demo_database_path
 from prospect_tui.core.store import Store
 
+Handler = Callable[[argparse.Namespace], int]
 
-def _caller_default() -> str:
+
+@dataclass(frozen=True)
+class Option:
+    """One argparse argument: its flags (or positional name) and add_argument's keywords."""
+
+    flags: tuple[str, ...]
+    settings: dict[str, Any]
+
+
+def arg(*flags: str, **settings: Any) -> Option:
+    return Option(flags, settings)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line: its words (`export optins`), help, options and handler."""
+
+    words: tuple[str, ...]
+    help: str
+    options: tuple[Option, ...]
+    handler: Handler
+    exclusive: tuple[tuple[str, ...], ...] = field(default=())
+
+
+# The table: filled by @command below, in the order the commands are defined.
+COMMANDS: list[Command] = []
+# Help of a word that only groups commands (`export`, `campaign`, `consent`).
+GROUPS = {
+    "export": "write a qualified file",
+    "consent": "the consent proof log",
+    "campaign": "list campaigns, show or change their settings",
+}
+
+
+def command(
+    name: str, help: str, *options: Option, exclusive: tuple[tuple[str, ...], ...] = ()
+) -> Callable[[Handler], Handler]:
+    """Add the decorated handler to COMMANDS as `prospect NAME` with these options."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS.append(Command(tuple(name.split()), help, options, handler, exclusive))
+        return handler
+
+    return register
+
+
+# Options shared by several commands.
+DB = arg("--db", metavar="PATH", help="database file (default: PROSPECT_DB, else `locate`)")
+USER = arg("--user", metavar="NAME", help="who you are, for the supervisors rule (OS user)")
+CALLER = arg("--caller", metavar="NAME", help="your name on the calls (default: OS user name)")
+CAMPAIGN = arg("--campaign", metavar="NAME", help="campaign to call (default: the latest)")
+JSON = arg("--json", action="store_true", help="print JSON")
+
+
+def figures_of(help: str) -> Option:
+    return arg("--caller", metavar="NAME", help=help)
+
+
+def os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "caller"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    # Global options are accepted before or after the command (`prospect --db X stats`
-    # and `prospect stats --db X`); SUPPRESS keeps a subcommand from resetting them.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="database file")
-
-    parser = argparse.ArgumentParser(
-        prog="prospect",
-        description="Phone prospecting in the terminal: call a list, capture opt-ins, export.",
-        parents=[common],
-    )
-    parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
-    session_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = commands.add_parser(
-        "demo", parents=[common], help="build a fresh demo database and open the session on it"
-    )
-    session_options(demo, suppress=True)
-
-    commands.add_parser("locate", parents=[common], help="print the paths in use")
-
-    imp = commands.add_parser("import", parents=[common], help="import a purchased lead file")
-    imp.add_argument("file", type=Path, help="CSV, TXT, XLSX, XLS or ODS file")
-    imp.add_argument("--campaign", help="campaign to add the leads to (default: the file's name)")
-    imp.add_argument("--source", default="", help="where the list came from (e.g. the vendor)")
-    imp.add_argument("--region", help="default phone region (default: the campaign's, FR)")
-    imp.add_argument("--sheet", help="spreadsheet sheet name (default: the first)")
-    imp.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar='FIELD="Column"',
-        help='use this column for this field (repeatable), e.g. phone="Tél. standard"',
-    )
-    imp.add_argument("--rejects", type=Path, metavar="PATH", help="rejects CSV path")
-    imp.add_argument("--json", action="store_true", help="print the report as JSON")
-
-    export = commands.add_parser("export", parents=[common], help="write a qualified file")
-    kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
-    optins = kinds.add_parser("optins", parents=[common], help="opt-in contacts for the mailing")
-    optins.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
-    optins.add_argument("--format", choices=("csv", "xlsx"), help="default: from -o, else csv")
-    optins.add_argument("--campaign", help="only this campaign")
-    optins.add_argument("--since", metavar="DATE", help="consent given on or after (2026-11-01)")
-    optins.add_argument("--caller", help="only consents this caller captured")
-    optins.add_argument(
-        "--excel-dialect",
-        choices=("yes", "no"),
-        default="yes",
-        help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
-    )
-    calls = kinds.add_parser("calls", parents=[common], help="every call, one row each")
-    calls.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
-    calls.add_argument("--campaign", help="only this campaign")
-
-    consent = commands.add_parser("consent", parents=[common], help="the consent proof log")
-    consent_actions = consent.add_subparsers(dest="action", metavar="ACTION", required=True)
-    verify = consent_actions.add_parser(
-        "verify", parents=[common], help="check the hash chain (exit 1 when broken)"
-    )
-    verify.add_argument("--json", action="store_true", help="print a JSON object")
-
-    optout = commands.add_parser(
-        "optout", parents=[common], help="withdraw consent and suppress addresses or numbers"
-    )
-    optout.add_argument("file", type=Path, help="CSV or plain list of emails / phone numbers")
-    optout.add_argument("--json", action="store_true", help="print the report as JSON")
-
-    forget = commands.add_parser(
-        "forget", parents=[common], help="erase a person everywhere (keeps a suppression hash)"
-    )
-    forget.add_argument("value", metavar="EMAIL|PHONE", help="the person's email or number")
-
-    purge = commands.add_parser(
-        "purge", parents=[common], help="erase prospects with no contact from them (retention)"
-    )
-    purge.add_argument("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)")
-    purge.add_argument("--yes", action="store_true", help="erase (default: dry run, list only)")
-
-    verify_emails = commands.add_parser(
-        "verify-emails", parents=[common], help="mark addresses deliverable by their domain (MX)"
-    )
-    verify_emails.add_argument(
-        "--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"
-    )
-    verify_emails.add_argument("--json", action="store_true", help="print a JSON object")
-
-    stats = commands.add_parser("stats", parents=[common], help="call statistics")
-    stats.add_argument("--campaign", help="only this campaign")
-    stats.add_argument(
-        "--period", choices=("today", "week", "lastweek", "month"), help="default: all time"
-    )
-    stats.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)")
-    stats.add_argument("--to", dest="date_to", metavar="DATE", help="last day (default: today)")
-    figures_options(stats)
-    stats.add_argument(
-        "--by",
-        choices=("caller", "day", "hour", "campaign", "outcome"),
-        default="caller",
-        help="breakdown for the table and the CSV (default: caller)",
-    )
-    stats_format = stats.add_mutually_exclusive_group()
-    stats_format.add_argument("--tui", action="store_true", help="open the live stats screen")
-    stats_format.add_argument("--json", action="store_true", help="print a JSON object")
-    stats_format.add_argument("--csv", action="store_true", help="print the breakdown as CSV")
-
-    report = commands.add_parser(
-        "report", parents=[common], help="write the weekly HTML report for the supervisor"
-    )
-    report.add_argument(
-        "--week",
-        nargs="?",
-        const="",
-        default="",
-        metavar="DATE",
-        help="any day of the week to report (default: last week, Monday to Sunday)",
-    )
-    report.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"
-    )
-    report.add_argument("--campaign", help="only this campaign")
-    figures_options(report)
-
-    campaign = commands.add_parser(
-        "campaign", parents=[common], help="list campaigns, show or change their settings"
-    )
-    actions = campaign.add_subparsers(dest="campaign_action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common], help="every campaign and its leads")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    show = actions.add_parser("show", parents=[common], help="every setting, defaults included")
-    show.add_argument("name", metavar="NAME")
-    show.add_argument("--json", action="store_true", help="print a JSON object")
-    change = actions.add_parser("set", parents=[common], help="change one setting (validated)")
-    change.add_argument("name", metavar="NAME")
-    change.add_argument("key", metavar="KEY", help="a key that `campaign show` prints")
-    change.add_argument("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off')
-    return parser
-
-
-def session_options(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--caller", default=default, help="your name (default: OS user name)")
-    parser.add_argument("--campaign", default=default, help="campaign to call")
-
-
-def figures_options(parser: argparse.ArgumentParser) -> None:
-    # Not `caller`: that is who you are (`prospect --caller NAME stats`, default the OS
-    # user); this is whose figures you ask for, which only supervisors may choose.
-    parser.add_argument(
-        "--caller",
-        dest="figures_of",
-        metavar="NAME",
-        help="only this caller's figures (supervisors; others always see their own)",
-    )
+def caller_name(args: argparse.Namespace) -> str:
+    """The caller the session records its calls as."""
+    return getattr(args, "caller", None) or os_user()
 
 
 def figures_caller(args: argparse.Namespace) -> str | None:
-    """The caller filter the config's `supervisors` list allows (None: everyone)."""
+    """Whose work a stats/report/export command shows (None: everyone), after the rule that
+    only supervisors see other callers' figures."""
     from prospect_tui.core.locations import load_config
     from prospect_tui.core.stats import caller_filter
 
-    who = getattr(args, "caller", None) or _caller_default()
-    return caller_filter(load_config(), who, args.figures_of)
+    who = getattr(args, "user", None) or os_user()
+    return caller_filter(load_config(), who, getattr(args, "caller", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -197,25 +111,33 @@ def open_store(args: argparse.Namespace) -> Store:
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
 
-    app = make_app(store, caller=args.caller or _caller_default(), campaign_name=args.campaign)
+    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign)
     app.run()
     return app.return_code or 0
+
+
+def print_json(value: object, indent: int | None = None) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+# --- the calling session ----------------------------------------------------------------
 
 
 def cmd_session(args: argparse.Namespace) -> int:
     return run_session(open_store(args), args)
 
 
+@command("demo", "build a fresh demo database and open the session on it", CALLER, CAMPAIGN)
 def cmd_demo(args: argparse.Namespace) -> int:
     from prospect_tui.core.demo import build_demo
 
     path = Path(args.db) if getattr(args, "db", None) else demo_database_path()
     store = build_demo(path)
-    args.campaign = getattr(args, "campaign", None) or "demo"
-    args.caller = getattr(args, "caller", None)
+    args.campaign = args.campaign or "demo"
     return run_session(store, args)
 
 
+@command("locate", "print the paths in use")
 def cmd_locate(args: argparse.Namespace) -> int:
     print(f"database: {database_path(getattr(args, 'db', None))}")
     print(f"demo database: {demo_database_path()}")
@@ -223,6 +145,27 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- lead lists in ----------------------------------------------------------------------
+
+
+@command(
+    "import",
+    "import a purchased lead file",
+    arg("file", type=Path, help="CSV, TXT, XLSX, XLS or ODS file"),
+    arg("--campaign", help="campaign to add the leads to (default: the file's name)"),
+    arg("--source", default="", help="where the list came from (e.g. the vendor)"),
+    arg("--region", help="default phone region (default: the campaign's, FR)"),
+    arg("--sheet", help="spreadsheet sheet name (default: the first)"),
+    arg(
+        "--map",
+        action="append",
+        default=[],
+        metavar='FIELD="Column"',
+        help='use this column for this field (repeatable), e.g. phone="Tél. standard"',
+    ),
+    arg("--rejects", type=Path, metavar="PATH", help="rejects CSV path"),
+    arg("--json", action="store_true", help="print the report as JSON"),
+)
 def cmd_import(args: argparse.Namespace) -> int:
     from prospect_tui.core.importer import import_file, parse_mapping
 
@@ -239,38 +182,96 @@ def cmd_import(args: argparse.Namespace) -> int:
         progress=not args.json and sys.stderr.isatty(),
     )
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+# --- qualified files out ----------------------------------------------------------------
+
+OUTPUT = arg("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
+
+
+@command(
+    "export optins",
+    "opt-in contacts for the mailing",
+    OUTPUT,
+    arg("--format", choices=("csv", "xlsx"), help="default: from -o, else csv"),
+    arg("--campaign", help="only this campaign"),
+    arg("--since", metavar="DATE", help="consent given on or after (2026-11-01)"),
+    figures_of("only consents this caller captured (supervisors; others get their own)"),
+    USER,
+    arg(
+        "--excel-dialect",
+        choices=("yes", "no"),
+        default="yes",
+        help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
+    ),
+)
+def cmd_export_optins(args: argparse.Namespace) -> int:
     from prospect_tui.core import exporter
 
+    caller = figures_caller(args)
     store = open_store(args)
-    if args.kind == "optins":
-        fmt = args.format or (
-            "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
-        )
-        if fmt == "xlsx" and args.output is None:
-            raise UserError("--format xlsx needs -o PATH (a spreadsheet cannot go to stdout)")
-        count = exporter.export_optins(
-            store,
-            args.output,
-            fmt=fmt,
-            campaign=args.campaign,
-            since=args.since,
-            caller=args.caller,
-            excel_dialect=args.excel_dialect == "yes",
-        )
-    else:
-        count = exporter.export_calls(store, args.output, campaign=args.campaign)
-    if args.output is not None:
-        print(f"{count} rows written to {args.output}", file=sys.stderr)
+    fmt = args.format or (
+        "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
+    )
+    if fmt == "xlsx" and args.output is None:
+        raise UserError("--format xlsx needs -o PATH (a spreadsheet cannot go to stdout)")
+    count = exporter.export_optins(
+        store,
+        args.output,
+        fmt=fmt,
+        campaign=args.campaign,
+        since=args.since,
+        caller=caller,
+        excel_dialect=args.excel_dialect == "yes",
+    )
+    return written(count, args.output)
+
+
+@command(
+    "export calls", "every call, one row each", OUTPUT, arg("--campaign", help="only this campaign")
+)
+def cmd_export_calls(args: argparse.Namespace) -> int:
+    from prospect_tui.core import exporter
+
+    count = exporter.export_calls(open_store(args), args.output, campaign=args.campaign)
+    return written(count, args.output)
+
+
+def written(count: int, output: Path | None) -> int:
+    if output is not None:
+        print(f"{count} rows written to {output}", file=sys.stderr)
     return 0
 
 
+# --- figures ----------------------------------------------------------------------------
+
+THEIR_FIGURES = "only this caller's figures (supervisors; others always see their own)"
+
+
+@command(
+    "stats",
+    "call statistics",
+    arg("--campaign", help="only this campaign"),
+    arg("--period", choices=("today", "week", "lastweek", "month"), help="default: all time"),
+    arg("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)"),
+    arg("--to", dest="date_to", metavar="DATE", help="last day (default: today)"),
+    figures_of(THEIR_FIGURES),
+    USER,
+    arg(
+        "--by",
+        choices=("caller", "day", "hour", "campaign", "outcome"),
+        default="caller",
+        help="breakdown for the table and the CSV (default: caller)",
+    ),
+    arg("--tui", action="store_true", help="open the live stats screen"),
+    arg("--json", action="store_true", help="print a JSON object"),
+    arg("--csv", action="store_true", help="print the breakdown as CSV"),
+    exclusive=(("--tui", "--json", "--csv"),),
+)
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
 
@@ -279,9 +280,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         app = make_stats_app(
             open_store(args),
-            getattr(args, "caller", None) or _caller_default(),
+            args.user or os_user(),
             args.campaign,
-            requested_caller=args.figures_of,
+            requested_caller=args.caller,
             period=args.period or "today",
         )
         app.run()
@@ -291,7 +292,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        print_json(figures, indent=2)
     elif args.csv:
         sys.stdout.write(stats.to_csv(figures, args.by))
     else:
@@ -299,6 +300,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "report",
+    "write the weekly HTML report for the supervisor",
+    arg(
+        "--week",
+        nargs="?",
+        const="",
+        default="",
+        metavar="DATE",
+        help="any day of the week to report (default: last week, Monday to Sunday)",
+    ),
+    arg("-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"),
+    arg("--campaign", help="only this campaign"),
+    figures_of(THEIR_FIGURES),
+    USER,
+)
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -317,7 +334,61 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_consent(args: argparse.Namespace) -> int:
+# --- campaigns --------------------------------------------------------------------------
+
+
+@command("campaign list", "every campaign and its leads", JSON)
+def cmd_campaign_list(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    rows = campaigns.campaign_list(open_store(args))
+    print(json.dumps(rows, ensure_ascii=False) if args.json else campaigns.format_list(rows))
+    return 0
+
+
+@command(
+    "campaign show",
+    "every setting, defaults included",
+    arg("name", metavar="NAME"),
+    arg("--json", action="store_true", help="print a JSON object"),
+)
+def cmd_campaign_show(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    described = campaigns.describe(open_store(args), args.name)
+    if args.json:
+        print_json(described, indent=2)
+    else:
+        print(campaigns.format_describe(described))
+    return 0
+
+
+@command(
+    "campaign set",
+    "change one setting (validated)",
+    arg("name", metavar="NAME"),
+    arg("key", metavar="KEY", help="a key that `campaign show` prints"),
+    arg("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off'),
+)
+def cmd_campaign_set(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    store = open_store(args)
+    campaigns.set_setting(store, args.name, args.key, args.value)
+    value = campaigns.describe(store, args.name)["settings"][args.key]
+    print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
+    return 0
+
+
+# --- consent, objection, retention ------------------------------------------------------
+
+
+@command(
+    "consent verify",
+    "check the hash chain (exit 1 when broken)",
+    arg("--json", action="store_true", help="print a JSON object"),
+)
+def cmd_consent_verify(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import verify_chain
 
     ok, first_bad, message = verify_chain(open_store(args))
@@ -329,27 +400,44 @@ def cmd_consent(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+@command(
+    "optout",
+    "withdraw consent and suppress addresses or numbers",
+    arg("file", type=Path, help="CSV or plain list of emails / phone numbers"),
+    arg("--json", action="store_true", help="print the report as JSON"),
+)
 def cmd_optout(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import read_optout_file, record_optout
 
     store = open_store(args)
     entries = read_optout_file(args.file)
-    report = record_optout(store, entries, caller=_caller_default())
+    report = record_optout(store, entries, caller=os_user())
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
+@command(
+    "forget",
+    "erase a person everywhere (keeps a suppression hash)",
+    arg("value", metavar="EMAIL|PHONE", help="the person's email or number"),
+)
 def cmd_forget(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import forget
 
-    done = forget(open_store(args), args.value, caller=_caller_default())
+    done = forget(open_store(args), args.value, caller=os_user())
     print(done.summary() + "; the suppression hash is kept")
     return 0
 
 
+@command(
+    "purge",
+    "erase prospects with no contact from them (retention)",
+    arg("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)"),
+    arg("--yes", action="store_true", help="erase (default: dry run, list only)"),
+)
 def cmd_purge(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import purge, purge_candidates
 
@@ -366,58 +454,83 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "verify-emails",
+    "mark addresses deliverable by their domain (MX)",
+    arg("--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"),
+    arg("--json", action="store_true", help="print a JSON object"),
+)
 def cmd_verify_emails(args: argparse.Namespace) -> int:
     from prospect_tui.core.deliverability import verify_emails
 
     report = verify_emails(open_store(args), timeout=args.timeout)
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
-def cmd_campaign(args: argparse.Namespace) -> int:
-    from prospect_tui.core import campaigns
-
-    store = open_store(args)
-    if args.campaign_action == "list":
-        rows = campaigns.campaign_list(store)
-        print(json.dumps(rows, ensure_ascii=False) if args.json else campaigns.format_list(rows))
-    elif args.campaign_action == "show":
-        described = campaigns.describe(store, args.name)
-        if args.json:
-            print(json.dumps(described, ensure_ascii=False, indent=2))
-        else:
-            print(campaigns.format_describe(described))
-    else:
-        campaigns.set_setting(store, args.name, args.key, args.value)
-        value = campaigns.describe(store, args.name)["settings"][args.key]
-        print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
-    return 0
+# --- the parser, built from the table ---------------------------------------------------
 
 
-COMMANDS = {
-    None: cmd_session,
-    "demo": cmd_demo,
-    "locate": cmd_locate,
-    "import": cmd_import,
-    "export": cmd_export,
-    "stats": cmd_stats,
-    "report": cmd_report,
-    "campaign": cmd_campaign,
-    "consent": cmd_consent,
-    "optout": cmd_optout,
-    "forget": cmd_forget,
-    "purge": cmd_purge,
-    "verify-emails": cmd_verify_emails,
-}
+# Options also taken before the command (`prospect --caller bob stats`): a value given there
+# must survive the subcommand's own default.
+TOP_LEVEL = {"--caller", "--campaign", "--user"}
+
+
+def _add_options(parser: argparse.ArgumentParser, found: Command) -> None:
+    grouped = {flag: group for group in found.exclusive for flag in group}
+    groups: dict[tuple[str, ...], Any] = {}
+    for option in found.options:
+        target: Any = parser
+        group = grouped.get(option.flags[0])
+        if group is not None:
+            if group not in groups:
+                groups[group] = parser.add_mutually_exclusive_group()
+            target = groups[group]
+        settings = option.settings
+        if option.flags[0] in TOP_LEVEL:
+            settings = {**settings, "default": argparse.SUPPRESS}
+        target.add_argument(*option.flags, **settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the command (`prospect --db X stats` and `prospect
+    # stats --db X`); SUPPRESS keeps a subcommand from resetting a value given before it.
+    # The same goes for --caller and --campaign, which the session takes before a command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(*DB.flags, default=argparse.SUPPRESS, **DB.settings)
+    parser = argparse.ArgumentParser(
+        prog="prospect",
+        description="Phone prospecting in the terminal: call a list, capture opt-ins, export.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
+    for option in (CALLER, CAMPAIGN, USER):
+        parser.add_argument(*option.flags, **option.settings)
+    parser.set_defaults(handler=cmd_session)
+    levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}
+    for found in COMMANDS:
+        for depth in range(1, len(found.words)):
+            group = found.words[:depth]
+            if group not in levels:
+                holder = levels[group[:-1]].add_parser(
+                    group[-1], parents=[common], help=GROUPS[group[-1]]
+                )
+                levels[group] = holder.add_subparsers(metavar="ACTION", required=True)
+        sub = levels[found.words[:-1]].add_parser(
+            found.words[-1], parents=[common], help=found.help
+        )
+        _add_options(sub, found)
+        sub.set_defaults(handler=found.handler)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return args.handler(args)
     except UserError as error:
         print(f"prospect: error: {error}", file=sys.stderr)
         return 2
