@@ -232,7 +232,7 @@ def test_optout_then_export_leaves_the_address_out(store):
 
 
 def test_optout_then_reimport_suppresses_the_number(store, tmp_path):
-    from prospect_tui.core.importer import import_file
+    from prospect_tui.core.importing import import_file
 
     opt_in(store, PEOPLE[:1])
     record_optout(store, ["j.dupont@dupont-sa.fr"], caller="me")
