@@ -111,7 +111,7 @@ def detect_encoding(sample: bytes) -> str:
 def looks_binary(text: str) -> bool:
     """Mostly control characters: an image, an archive, a database; a stray NUL is not."""
     controls = sum(1 for c in text if c < " " and c not in "\t\r\n\f")
-    return controls > len(text) / 100
+    return controls > len(text) / 100 + 8
 
 
 def sniff_separator(sample: str) -> str:
