@@ -156,3 +156,11 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path, capsys):
 def test_a_device_is_refused(tmp_path: Path, capsys):
     code, _, err = run(tmp_path, Path("/dev/zero"), capsys)
     assert code == 2 and "/dev/zero: not a regular file" in err
+
+
+def test_optout_reads_a_mac_file(tmp_path: Path, capsys):
+    unsubscribes = tmp_path / "desinscrits.csv"
+    unsubscribes.write_bytes(b"Email;Date\rj.dupont@dupont-sa.fr;2026-11-20\r04 78 12 34 56;\r")
+    assert main(["--db", str(tmp_path / "p.db"), "optout", str(unsubscribes), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unknown"] == ["j.dupont@dupont-sa.fr", "+33478123456"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -150,7 +151,9 @@ def check_spreadsheet(path: Path, binary: BinaryIO) -> None:
                     with archive.open(part) as stream:
                         for extent in _ods_extents(stream):
                             _check_extent(name, extent)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+    # A damaged archive fails in many ways: bad headers, bad deflate data, bad CRC.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError,
+            ValueError, RuntimeError) as error:  # fmt: skip
         raise UserError(f"{unreadable} ({shown(str(error))})") from None
     except OSError as error:
         raise UserError(f"{unreadable} ({error.strerror or error})") from None
