@@ -167,13 +167,13 @@ def cmd_locate(args: argparse.Namespace) -> int:
     arg("--json", action="store_true", help="print the report as JSON"),
 )
 def cmd_import(args: argparse.Namespace) -> int:
-    from prospect_tui.core.importer import import_file, parse_mapping
+    from prospect_tui.core.importing import default_campaign, import_file, parse_mapping
 
     store = open_store(args)
     report = import_file(
         store,
         args.file,
-        campaign=args.campaign or args.file.stem,
+        campaign=args.campaign or default_campaign(args.file),
         source=args.source,
         region=args.region,
         sheet=args.sheet,

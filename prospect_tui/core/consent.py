@@ -5,9 +5,7 @@ Rows are never updated or deleted (triggers, migration m002) except to become an
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import sqlite3
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
 from prospect_tui.core.emails import check_email
+from prospect_tui.core.importing.layout import text_rows
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.suppression import suppress
 
@@ -218,22 +217,9 @@ _PHONE_CELL = re.compile(r"^[\d\s+().\-/]+$")
 
 
 def read_optout_file(path: Path) -> list[str]:
-    """Every email or phone cell in a CSV (any separator) or a plain one-per-line list."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UserError(f"{path}: cannot read ({error.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";"
+    """Every email or phone cell in a CSV (any separator or line ending) or a one-per-line list."""
     entries: list[str] = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for _, row in text_rows(path):
         entries.extend(cell.strip() for cell in row if identify(cell) is not None)
     return entries
 

@@ -296,16 +296,3 @@ def national(e164: str) -> str:
     """The national form of a stored E.164 number, for display."""
     phone = parse_phone(e164)
     return phone.national if phone else e164
-
-
-def _serve() -> None:
-    """Parse one pickled (cells, region) batch from stdin: the importer's helper process."""
-    import pickle
-    import sys
-
-    cells, region = pickle.load(sys.stdin.buffer)
-    pickle.dump(parse_phones(cells, region), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-if __name__ == "__main__":
-    _serve()

@@ -221,7 +221,7 @@ def test_optout_plain_list_in_any_encoding_and_invalid_entries(tmp_path, store):
         assert read_optout_file(listing) == ["dsi@société.fr", "06 12 34 56 78"]
     report = record_optout(store, ["n'importe quoi", "06 12 34 56 78"], caller="me")
     assert report.invalid == ["n'importe quoi"] and report.unknown == ["+33612345678"]
-    with pytest.raises(UserError, match="cannot read"):
+    with pytest.raises(UserError, match="no such file"):
         read_optout_file(tmp_path / "missing.csv")
 
 
@@ -232,7 +232,7 @@ def test_optout_then_export_leaves_the_address_out(store):
 
 
 def test_optout_then_reimport_suppresses_the_number(store, tmp_path):
-    from prospect_tui.core.importer import import_file
+    from prospect_tui.core.importing import import_file
 
     opt_in(store, PEOPLE[:1])
     record_optout(store, ["j.dupont@dupont-sa.fr"], caller="me")
