@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError
-from prospect_tui.core.locations import config_path, database_path, demo_database_path
-from prospect_tui.core.store import Store
+from prospect_tui.core.files import write_private_text
+from prospect_tui.core.locations import (
+    config_path,
+    crash_log_path,
+    database_path,
+    demo_database_path,
+)
+from prospect_tui.core.store import Store, database_error
 
 
 def _caller_default() -> str:
@@ -183,11 +191,11 @@ def figures_options(parser: argparse.ArgumentParser) -> None:
 
 def figures_caller(args: argparse.Namespace) -> str | None:
     """The caller filter the config's `supervisors` list allows (None: everyone)."""
-    from prospect_tui.core.locations import load_config
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.stats import caller_filter
 
     who = getattr(args, "caller", None) or _caller_default()
-    return caller_filter(load_config(), who, args.figures_of)
+    return caller_filter(user_config().as_dict(), who, args.figures_of)
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -415,15 +423,56 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    printable_stdout()
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        # A full device or a closed pipe shows here, not as "Exception ignored" at exit.
+        sys.stdout.flush()
+        return code
     except UserError as error:
-        print(f"prospect: error: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except BrokenPipeError:
         # `prospect export calls | head` closes the pipe early: not an error.
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as error:
+        # A write outside Store.write() that the disk refused (read-only, full).
+        refused = database_error(error, database_path(getattr(args, "db", None)))
+        if refused is None:
+            return internal_error(error)
+        return fail(str(refused))
+    except OSError as error:
+        # The machine refused (full disk, no permission, not a folder): the user can fix it.
+        where = f"{error.filename}: " if error.filename else ""
+        return fail(f"{where}{error.strerror or error}")
+    except Exception as error:
+        return internal_error(error)
+
+
+def printable_stdout() -> None:
+    """Print a file name that is not valid UTF-8 as escapes instead of crashing on it."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def fail(message: str) -> int:
+    print(f"prospect: error: {message}", file=sys.stderr)
+    return 2
+
+
+def internal_error(error: Exception) -> int:
+    """The last resort: one line on the terminal, the traceback in a private log file."""
+    import traceback
+
+    summary = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+    try:
+        log = crash_log_path()
+        write_private_text(log, traceback.format_exc())
+        where = f"details in {log}"
+    except UserError as unwritable:
+        where = f"no log written: {unwritable}"
+    print(f"prospect: internal error: {summary} ({where})", file=sys.stderr)
+    return 1

@@ -10,10 +10,11 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import Clock, default_clock, iso
@@ -30,9 +31,43 @@ SCHEMA_VERSION = 6
 
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600), before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as error:
+        # mkdir says "File exists" when a parent is a regular file: name that file.
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is not a folder" if blocking else error.strerror
+        raise UserError(f"{path}: cannot create the database ({reason})") from None
     os.close(fd)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database file `path`, for any thread.
+
+    In a read-only folder SQLite cannot create the WAL index (-shm) and refuses to read:
+    there the file is opened as an immutable read-only snapshot (nobody can write there).
+    """
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not path.is_file():
+            raise
+        conn.close()
+        uri = f"file:{quote(os.fsencode(path.absolute()))}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    return conn
+
+
+def database_error(error: sqlite3.Error, path: Path) -> UserError | None:
+    """The one-line UserError for a write the disk refused, or None for any other error."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith("SQLITE_READONLY"):
+        return UserError(f"{path}: the database is read-only: nothing was written")
+    if name == "SQLITE_FULL":
+        return UserError(f"{path}: database or disk is full: nothing was written")
+    return None
 
 
 class Store:
@@ -43,23 +78,72 @@ class Store:
         self.clock = clock or default_clock()
         if not self.path.exists():
             _create_private(self.path)
+        # EROFS or no write permission: still readable (stats, export); writes are refused.
+        self.read_only = not os.access(self.path, os.W_OK)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            self.conn = connect(self.path)
+            applied = self._applied_migrations()
+            self._refuse_unknown(applied)
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.enable_wal()
+            # Only now, once the file is known to be ours (or empty): WAL is a change to it.
+            if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
+                self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: an outcome acknowledged on screen survives a power cut too.
             self.conn.execute("PRAGMA synchronous = FULL")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            if self._applied_migrations() != SCHEMA_VERSION:
-                from prospect_tui.core.schema import upgrade
-
-                # Under the write lock: two callers opening a new version at once don't
-                # both run the same migration.
-                with self.write():
-                    upgrade(self.db)
+            if applied != SCHEMA_VERSION:
+                self._upgrade(applied)
         except sqlite3.DatabaseError as error:
             raise UserError(f"{self.path}: not a prospect database ({error})") from None
+
+    def _applied_migrations(self) -> int:
+        """How many of our migrations the file has applied (0: empty or not ours)."""
+        query = "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
+        try:
+            return int(self.scalar(query))
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return 0
+            raise
+
+    def _refuse_unknown(self, applied: int) -> None:
+        """Refuse, before changing a byte, a file another program made or a newer prospect."""
+        if applied > SCHEMA_VERSION:
+            raise UserError(
+                f"{self.path}: made by a newer prospect-tui (schema {applied} > "
+                f"{SCHEMA_VERSION}); upgrade prospect-tui to open it"
+            )
+        if applied == 0:
+            tables = [
+                name
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
+            if tables:
+                shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+                raise UserError(
+                    f"{self.path}: not a prospect database (it holds other tables: {shown});"
+                    " choose another file with --db"
+                )
+
+    def _upgrade(self, applied: int) -> None:
+        if self.read_only:
+            raise UserError(
+                f"{self.path}: the database is read-only and needs "
+                + (
+                    "creating"
+                    if applied == 0
+                    else f"upgrading (schema {applied} < {SCHEMA_VERSION})"
+                )
+                + ": open it once with write access"
+            )
+        from prospect_tui.core.schema import upgrade
+
+        # Under the write lock: two callers opening a new version at once don't both run
+        # the same migration.
+        with self.write():
+            upgrade(self.db)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -67,14 +151,6 @@ class Store:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn, execute_plugins=False)
-
-    def _applied_migrations(self) -> int:
-        try:
-            return self.scalar(
-                "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
-            )
-        except sqlite3.OperationalError:  # a new file: no migrations table yet
-            return 0
 
     def clone(self) -> Store:
         """A second connection to the same file, for a worker thread."""
@@ -91,17 +167,28 @@ class Store:
         """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
 
         Nested inside another write it joins that transaction: one commit, one disk sync.
+        A write the disk refuses (read-only, full) is a one-line UserError.
         """
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                # After SQLITE_FULL or an I/O error SQLite may have rolled back already: a
+                # second ROLLBACK would raise and hide the real error.
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            refused = database_error(error, self.path)
+            if refused is None:
+                raise
+            raise refused from None
 
     def rows(self, sql: str, params: Any = ()) -> list[dict]:
         cursor = self.conn.execute(sql, params)
