@@ -6,6 +6,7 @@ Every key is a field of `Config`; README's "Configuration" table documents each 
 from __future__ import annotations
 
 import difflib
+import string
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,8 @@ from prospect_tui.core.locations import config_path
 
 # The alphabets core/emails.py can spell an address with (a test keeps the two equal).
 PHONETIC_ALPHABETS = ("fr", "intl")
+# What screens/session.py fills into dial_command: +33142685300 and tel:+33142685300.
+DIAL_PLACEHOLDERS = ("e164", "tel")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def parse_config(values: dict[str, Any], source: Path) -> Config:
             raise _wrong(source, "supervisors", 'a list of names, e.g. ["claire"]', names)
         chosen["supervisors"] = tuple(name.strip() for name in names)
     if "dial_command" in values:
-        chosen["dial_command"] = _string(values, "dial_command", source)
+        chosen["dial_command"] = _dial_command(_string(values, "dial_command", source), source)
     if "phonetic_alphabet" in values:
         alphabet = _string(values, "phonetic_alphabet", source)
         if alphabet not in PHONETIC_ALPHABETS:
@@ -97,6 +100,20 @@ def _string(values: dict[str, Any], key: str, source: Path) -> str:
     if not isinstance(value, str):
         raise _wrong(source, key, "a string", value)
     return value
+
+
+def _dial_command(template: str, source: Path) -> str:
+    """The session fills in {e164} and {tel}: any other placeholder would fail at the `d` key."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise UserError(f"{source}: 'dial_command' is not a valid template ({error})") from None
+    unknown = sorted(names - set(DIAL_PLACEHOLDERS))
+    if unknown:
+        raise UserError(
+            f"{source}: 'dial_command' may use {{e164}} and {{tel}}, not {{{unknown[0][:40]}}}"
+        )
+    return template
 
 
 def _zone(name: str, source: Path) -> str:
