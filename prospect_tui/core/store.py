@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_S = 30.0
 
+# What any query of the store may raise, for code above the core that must not import sqlite3.
+DatabaseError = sqlite3.Error
+
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
 SCHEMA_VERSION = 6

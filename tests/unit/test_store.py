@@ -161,3 +161,41 @@ def test_a_full_disk_in_a_write_is_named_not_hidden_by_the_rollback(store):
                 )
     assert store.campaign_names() == ["kept"]
     assert not store.conn.in_transaction
+
+
+# Migrations
+
+
+def schema_of(path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_database_migrated_step_by_step_ends_like_a_fresh_one(tmp_path):
+    import sqlite_utils
+
+    from prospect_tui.core.schema import v1_event_hash
+
+    old = tmp_path / "old.db"
+    # The first schema with a consent event of its time, then one release after another.
+    db = sqlite_utils.Database(old)
+    migrations.apply(db, stop_before=migrations._migrations[1].name)
+    db["consent_events"].insert(
+        {"event": "granted", "email": "a@b.fr", "caller": "bob", "at": "2026-01-01T10:00:00Z"}
+    )
+    row = next(db["consent_events"].rows)
+    db["consent_events"].update(row["id"], {"hash": v1_event_hash(row, "")})
+    db.close()
+    for migration in migrations._migrations[2:]:
+        db = sqlite_utils.Database(old)
+        migrations.apply(db, stop_before=migration.name)
+        db.close()
+    Store(old).close()
+    Store(tmp_path / "fresh.db").close()
+    assert schema_of(old) == schema_of(tmp_path / "fresh.db")
+    assert Store(old).scalar("SELECT personal_hash FROM consent_events") != ""
