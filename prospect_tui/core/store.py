@@ -53,7 +53,7 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
     except sqlite3.OperationalError as error:
         if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not path.is_file():
             raise
@@ -86,7 +86,6 @@ class Store:
         try:
             self.conn = connect(self.path)
             applied = self._applied_migrations()
-            self._refuse_unknown(applied)
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             # Only now, once the file is known to be ours (or empty): WAL is a change to it.
             if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
@@ -100,35 +99,38 @@ class Store:
             raise UserError(f"{self.path}: not a prospect database ({error})") from None
 
     def _applied_migrations(self) -> int:
-        """How many of our migrations the file has applied (0: empty or not ours)."""
-        query = "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
-        try:
-            return int(self.scalar(query))
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return 0
-            raise
+        """How many of our migrations the file has applied (0: a new, empty file).
 
-    def _refuse_unknown(self, applied: int) -> None:
-        """Refuse, before changing a byte, a file another program made or a newer prospect."""
+        Refuses, before a byte is changed, a file another program made (tables but none of
+        our migrations) or a newer prospect-tui (more migrations than this one knows).
+        """
+        # sqlite_master first: once it lists the migrations table, that table is committed,
+        # even if another process is creating this file at the same moment.
+        tables = sorted(
+            name
+            for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+        if not tables:
+            return 0
+        applied = 0
+        if "_sqlite_migrations" in tables:
+            applied = int(
+                self.scalar(
+                    "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
+                )
+            )
+        if applied == 0:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise UserError(
+                f"{self.path}: not a prospect database (it holds other tables: {shown});"
+                " choose another file with --db"
+            )
         if applied > SCHEMA_VERSION:
             raise UserError(
                 f"{self.path}: made by a newer prospect-tui (schema {applied} > "
                 f"{SCHEMA_VERSION}); upgrade prospect-tui to open it"
             )
-        if applied == 0:
-            tables = [
-                name
-                for (name,) in self.conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-            ]
-            if tables:
-                shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-                raise UserError(
-                    f"{self.path}: not a prospect database (it holds other tables: {shown});"
-                    " choose another file with --db"
-                )
+        return applied
 
     def _upgrade(self, applied: int) -> None:
         if self.read_only:
@@ -193,12 +195,12 @@ class Store:
                 raise
             raise refused from None
 
-    def rows(self, sql: str, params: Any = ()) -> list[dict]:
+    def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def row(self, sql: str, params: Any = ()) -> dict | None:
+    def row(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         found = self.rows(sql, params)
         return found[0] if found else None
 
@@ -208,7 +210,7 @@ class Store:
 
     # Campaigns
 
-    def campaign(self, name: str) -> dict:
+    def campaign(self, name: str) -> dict[str, Any]:
         """The campaign called `name`; an unknown name is a user error."""
         found = self.row("SELECT * FROM campaigns WHERE name = ?", (name,))
         if found is None:
@@ -216,7 +218,7 @@ class Store:
             raise UserError(f"unknown campaign {name!r} (known: {known})")
         return found
 
-    def ensure_campaign(self, name: str, settings: dict | None = None) -> dict:
+    def ensure_campaign(self, name: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
         with self.write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO campaigns (name, created_at, settings) VALUES (?, ?, ?)",
@@ -227,16 +229,16 @@ class Store:
     def campaign_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM campaigns ORDER BY id")]
 
-    def default_campaign(self) -> dict | None:
+    def default_campaign(self) -> dict[str, Any] | None:
         """The most recently created campaign: what a plain `prospect` opens."""
         return self.row("SELECT * FROM campaigns ORDER BY id DESC LIMIT 1")
 
     # Leads
 
-    def lead(self, lead_id: int) -> dict | None:
+    def lead(self, lead_id: int) -> dict[str, Any] | None:
         return self.row("SELECT * FROM leads WHERE id = ?", (lead_id,))
 
     def count_leads(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
-            return self.scalar("SELECT count(*) FROM leads")
-        return self.scalar("SELECT count(*) FROM leads WHERE campaign_id = ?", (campaign_id,))
+            return int(self.scalar("SELECT count(*) FROM leads"))
+        return int(self.scalar("SELECT count(*) FROM leads WHERE campaign_id = ?", (campaign_id,)))

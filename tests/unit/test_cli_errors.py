@@ -3,7 +3,9 @@ unexpected error as one line (exit 1) with its traceback in a private log, never
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -83,27 +85,39 @@ def test_an_unexpected_error_is_one_line_and_a_private_log(tmp_path, monkeypatch
     assert "Traceback" in log.read_text() and "boom" in log.read_text()
 
 
-# A read-only database: `unshare` mounts the file (or its folder) read-only for one command,
-# which refuses writes even to root; chmod alone would not.
+# `unshare` gives one command a mount of its own, which refuses writes even to root (chmod
+# alone would not): the database file or folder mounted read-only, or a tiny tmpfs that fills.
 
 
-def read_only(target: Path, *args: str) -> subprocess.CompletedProcess:
-    script = 'mount --bind -o ro "$0" "$0" && exec "$@"'
-    command = ["unshare", "-rm", "sh", "-c", script, str(target)]
+def in_namespace(mount: str, target: Path, *commands: list[str]) -> subprocess.CompletedProcess:
+    """Run each `prospect` command line in turn with `target` mounted by `mount`."""
+    lines = " ; ".join(
+        " ".join([shlex.quote(sys.executable), "-m", "prospect_tui", *map(shlex.quote, c)])
+        for c in commands
+    )
+    script = f"{mount} {shlex.quote(str(target))} && {{ {lines} ; }}"
     return subprocess.run(
-        [*command, sys.executable, "-m", "prospect_tui", *args],
+        ["unshare", "-rm", "sh", "-c", script],
         capture_output=True,
         env={**os.environ, "PROSPECT_CONFIG": "/nonexistent/config.toml"},
     )
 
 
+def read_only(target: Path, *args: str) -> subprocess.CompletedProcess:
+    return in_namespace(f"mount --bind -o ro {shlex.quote(str(target))}", target, list(args))
+
+
 @pytest.fixture
-def filled_db(tmp_path) -> Path:
+def namespaces() -> None:
     if shutil.which("unshare") is None:
         pytest.skip("unshare is not installed")
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"no user namespaces here: {probe.stderr.decode().strip()}")
+
+
+@pytest.fixture
+def filled_db(tmp_path, namespaces) -> Path:
     path = tmp_path / "ro" / "p.db"
     path.parent.mkdir()
     store = Store(path)
@@ -118,12 +132,30 @@ def test_a_read_only_database_is_read_and_writes_say_read_only(filled_db, mounte
     db = str(filled_db)
     stats = read_only(target, "--db", db, "stats", "--json")
     assert stats.returncode == 0, stats.stderr
-    assert b'"calls"' in stats.stdout or b"calls" in stats.stdout
+    assert json.loads(stats.stdout)["calls"] == 0
     export = read_only(target, "--db", db, "export", "calls")
     assert export.returncode == 0, export.stderr
     listing = read_only(target, "--db", db, "campaign", "list")
     assert b"spring" in listing.stdout, listing.stderr
-    err = one_line_error(
-        read_only(target, "--db", db, "campaign", "set", "spring", "max_attempts", "3")
+    change = ["--db", db, "campaign", "set", "spring", "max_attempts", "3"]
+    assert "read-only" in one_line_error(read_only(target, *change))
+
+
+def test_a_full_disk_during_an_import_is_one_line_and_imports_nothing(tmp_path, namespaces):
+    leads = tmp_path / "leads.csv"
+    rows = [f"Société {i};01 42 {i // 100 % 100:02d} {i % 100:02d} 00" for i in range(3000)]
+    leads.write_text("company;phone\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    db = str(disk / "p.db")
+    result = in_namespace(
+        "mount -t tmpfs -o size=400k tmpfs",
+        disk,
+        ["--db", db, "campaign", "list"],  # the schema fits; 3000 leads do not
+        ["--db", db, "import", str(leads), "--campaign", "spring"],
+        ["--db", db, "campaign", "list", "--json"],
     )
-    assert "read-only" in err
+    err = result.stderr.decode()
+    assert "Traceback" not in err
+    assert err == f"prospect: error: {db}: database or disk is full: nothing was written\n"
+    assert result.stdout.decode().splitlines()[-1] == "[]"
