@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from prospect_tui import __version__
-from prospect_tui.core import UserError
+from prospect_tui.core import UserError, printable
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.locations import (
     config_path,
@@ -205,6 +205,10 @@ def open_store(args: argparse.Namespace) -> Store:
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
 
+    if store.read_only:
+        # Checked before the screen opens: every outcome is a write.
+        raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
+
     app = make_app(store, caller=args.caller or _caller_default(), campaign_name=args.campaign)
     app.run()
     return app.return_code or 0
@@ -238,7 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = import_file(
         store,
         args.file,
-        campaign=args.campaign or args.file.stem,
+        campaign=args.campaign or printable(args.file.stem),
         source=args.source,
         region=args.region,
         sheet=args.sheet,
@@ -444,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         if refused is None:
             return internal_error(error)
         return fail(str(refused))
+    except UnicodeEncodeError as error:
+        # A name in another encoding than UTF-8 (kept as surrogates) cannot go into SQLite.
+        shown = printable(str(error.object))[:100]
+        return fail(f'"{shown}": not valid UTF-8 (rename the file, or type the name in UTF-8)')
     except OSError as error:
         # The machine refused (full disk, no permission, not a folder): the user can fix it.
         where = f"{error.filename}: " if error.filename else ""

@@ -67,6 +67,10 @@ def test_a_file_name_that_is_not_utf8_is_printed_not_a_crash(tmp_path):
     result = prospect("--db", db, "stats", "--json", env={"PYTHONIOENCODING": "utf-8"})
     assert result.returncode == 0, result.stderr
     assert os.path.exists(db)
+    leads = os.fsencode(tmp_path) + b"/soci\xe9t\xe9s.csv"
+    Path(os.fsdecode(leads)).write_text("company;phone\nACME;01 42 68 53 00\n")
+    err = one_line_error(prospect("--db", db, "import", leads))
+    assert err.startswith('prospect: error: "soci\\xe9t\\xe9s.csv": not valid UTF-8')
 
 
 def test_an_unexpected_error_is_one_line_and_a_private_log(tmp_path, monkeypatch, capsys):
@@ -100,6 +104,7 @@ def in_namespace(mount: str, target: Path, *commands: list[str]) -> subprocess.C
         ["unshare", "-rm", "sh", "-c", script],
         capture_output=True,
         env={**os.environ, "PROSPECT_CONFIG": "/nonexistent/config.toml"},
+        timeout=120,
     )
 
 
@@ -139,6 +144,7 @@ def test_a_read_only_database_is_read_and_writes_say_read_only(filled_db, mounte
     assert b"spring" in listing.stdout, listing.stderr
     change = ["--db", db, "campaign", "set", "spring", "max_attempts", "3"]
     assert "read-only" in one_line_error(read_only(target, *change))
+    assert "read-only" in one_line_error(read_only(target, "--db", db, "--caller", "anne"))
 
 
 def test_a_full_disk_during_an_import_is_one_line_and_imports_nothing(tmp_path, namespaces):
