@@ -443,12 +443,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except sqlite3.Error as error:
-        # A write outside Store.write() that the disk refused (read-only, full).
-        refused = database_error(error, database_path(getattr(args, "db", None)))
-        if refused is None:
-            return internal_error(error)
-        return fail(str(refused))
+        # A write outside Store.write() that the disk refused (read-only, full), or a lock
+        # held past the busy timeout (the session retries those; a command stops).
+        path = database_path(getattr(args, "db", None))
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            return fail(f"{path}: the database is locked by another process: try again")
+        refused = database_error(error, path)
+        return internal_error(error) if refused is None else fail(str(refused))
     except UnicodeEncodeError as error:
+        if "surrogates" not in error.reason:
+            return internal_error(error)
         # A name in another encoding than UTF-8 (kept as surrogates) cannot go into SQLite.
         shown = printable(str(error.object))[:100]
         return fail(f'"{shown}": not valid UTF-8 (rename the file, or type the name in UTF-8)')
