@@ -5,8 +5,6 @@ Every key is a field of `Config`; README's "Configuration" table documents each 
 
 from __future__ import annotations
 
-import difflib
-import string
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -59,6 +57,8 @@ def parse_config(values: dict[str, Any], source: Path) -> Config:
     UserError naming the key and what it should be."""
     for key in values:
         if key not in KEYS:
+            import difflib  # only for a typo: not on every start
+
             near = difflib.get_close_matches(key, KEYS, n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(KEYS)})"
             raise UserError(f"{source}: unknown key {key!r}{hint}")
@@ -104,6 +104,8 @@ def _string(values: dict[str, Any], key: str, source: Path) -> str:
 
 def _dial_command(template: str, source: Path) -> str:
     """The session fills in {e164} and {tel}: any other placeholder would fail at the `d` key."""
+    import string
+
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError as error:
