@@ -2,6 +2,8 @@
 
 Several callers share one file, each process with its own connection; writes are
 short `BEGIN IMMEDIATE` transactions so nobody ever sees `database is locked`.
+Only our own databases are opened (another program's file, or a newer schema, is refused
+untouched); a read-only one can be read, and a write the disk refuses is one line.
 """
 
 from __future__ import annotations
@@ -81,22 +83,35 @@ class Store:
         self.clock = clock or default_clock()
         if not self.path.exists():
             _create_private(self.path)
+        elif not self.path.is_file():
+            raise UserError(f"{self.path}: not a database file (a folder or a device)")
         # EROFS or no write permission: still readable (stats, export); writes are refused.
         self.read_only = not os.access(self.path, os.W_OK)
         try:
             self.conn = connect(self.path)
-            applied = self._applied_migrations()
-            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            # Only now, once the file is known to be ours (or empty): WAL is a change to it.
-            if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
-                self.conn.execute("PRAGMA journal_mode = WAL")
-            # FULL: an outcome acknowledged on screen survives a power cut too.
-            self.conn.execute("PRAGMA synchronous = FULL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if applied != SCHEMA_VERSION:
-                self._upgrade(applied)
         except sqlite3.DatabaseError as error:
             raise UserError(f"{self.path}: not a prospect database ({error})") from None
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as error:
+            self.conn.close()
+            raise UserError(f"{self.path}: not a prospect database ({error})") from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self) -> None:
+        """Check the file is ours, then set the connection up and migrate it if needed."""
+        applied = self._applied_migrations()
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Only now, once the file is known to be ours (or empty): WAL is a change to it.
+        if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: an outcome acknowledged on screen survives a power cut too.
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if applied != SCHEMA_VERSION:
+            self._upgrade(applied)
 
     def _applied_migrations(self) -> int:
         """How many of our migrations the file has applied (0: a new, empty file).

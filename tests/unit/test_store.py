@@ -199,3 +199,8 @@ def test_a_database_migrated_step_by_step_ends_like_a_fresh_one(tmp_path):
     Store(tmp_path / "fresh.db").close()
     assert schema_of(old) == schema_of(tmp_path / "fresh.db")
     assert Store(old).scalar("SELECT personal_hash FROM consent_events") != ""
+
+
+def test_a_folder_given_as_the_database_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="not a database file"):
+        Store(tmp_path)
