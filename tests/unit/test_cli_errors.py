@@ -73,6 +73,19 @@ def test_a_file_name_that_is_not_utf8_is_printed_not_a_crash(tmp_path):
     assert err.startswith('prospect: error: "soci\\xe9t\\xe9s.csv": not valid UTF-8')
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_output_to_a_full_device_is_one_line(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "prospect_tui", "--db", str(tmp_path / "p.db"), "stats"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PROSPECT_CONFIG": "/nonexistent/config.toml"},
+        )
+    assert result.returncode == 2
+    assert result.stderr == b"prospect: error: No space left on device\n"
+
+
 def test_an_unexpected_error_is_one_line_and_a_private_log(tmp_path, monkeypatch, capsys):
     def broken(args):
         raise RuntimeError("boom\nin two lines")
