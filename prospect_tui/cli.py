@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from prospect_tui import __version__
-from prospect_tui.core import UserError
-from prospect_tui.core.locations import config_path, database_path, demo_database_path
-from prospect_tui.core.store import Store
+from prospect_tui.core import UserError, printable
+from prospect_tui.core.files import write_private_text
+from prospect_tui.core.locations import (
+    config_path,
+    crash_log_path,
+    database_path,
+    demo_database_path,
+)
+from prospect_tui.core.store import Store, database_error
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -97,11 +105,11 @@ def caller_name(args: argparse.Namespace) -> str:
 def figures_caller(args: argparse.Namespace) -> str | None:
     """Whose work a stats/report/export command shows (None: everyone), after the rule that
     only supervisors see other callers' figures."""
-    from prospect_tui.core.locations import load_config
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.stats import caller_filter
 
     who = getattr(args, "user", None) or os_user()
-    return caller_filter(load_config(), who, getattr(args, "caller", None))
+    return caller_filter(user_config().as_dict(), who, getattr(args, "caller", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -110,6 +118,10 @@ def open_store(args: argparse.Namespace) -> Store:
 
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
+
+    if store.read_only:
+        # Checked before the screen opens: every outcome is a write.
+        raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
 
     app = make_app(store, caller=caller_name(args), campaign_name=args.campaign)
     app.run()
@@ -509,7 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
     for option in (CALLER, CAMPAIGN, USER):
         parser.add_argument(*option.flags, **option.settings)
-    parser.set_defaults(handler=cmd_session)
+    # Looked up when run, not bound here: tests replace the session's handler.
+    parser.set_defaults(handler=lambda args: cmd_session(args))
     levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}
     for found in COMMANDS:
         for depth in range(1, len(found.words)):
@@ -528,15 +541,64 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    printable_stdout()
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        # A full device or a closed pipe shows here, not as "Exception ignored" at exit.
+        sys.stdout.flush()
+        return code
     except UserError as error:
-        print(f"prospect: error: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except BrokenPipeError:
         # `prospect export calls | head` closes the pipe early: not an error.
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as error:
+        # A write outside Store.write() that the disk refused (read-only, full), or a lock
+        # held past the busy timeout (the session retries those; a command stops).
+        path = database_path(getattr(args, "db", None))
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            return fail(f"{path}: the database is locked by another process: try again")
+        refused = database_error(error, path)
+        return internal_error(error) if refused is None else fail(str(refused))
+    except UnicodeEncodeError as error:
+        if "surrogates" not in error.reason:
+            return internal_error(error)
+        # A name in another encoding than UTF-8 (kept as surrogates) cannot go into SQLite.
+        shown = printable(str(error.object))[:100]
+        return fail(f'"{shown}": not valid UTF-8 (rename the file, or type the name in UTF-8)')
+    except OSError as error:
+        # The machine refused (full disk, no permission, not a folder): the user can fix it.
+        where = f"{error.filename}: " if error.filename else ""
+        return fail(f"{where}{error.strerror or error}")
+    except Exception as error:
+        return internal_error(error)
+
+
+def printable_stdout() -> None:
+    """Print a file name that is not valid UTF-8 as escapes instead of crashing on it."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def fail(message: str) -> int:
+    print(f"prospect: error: {message}", file=sys.stderr)
+    return 2
+
+
+def internal_error(error: Exception) -> int:
+    """The last resort: one line on the terminal, the traceback in a private log file."""
+    import traceback
+
+    summary = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+    try:
+        log = crash_log_path()
+        write_private_text(log, traceback.format_exc())
+        where = f"details in {log}"
+    except UserError as unwritable:
+        where = f"no log written: {unwritable}"
+    print(f"prospect: internal error: {summary} ({where})", file=sys.stderr)
+    return 1

@@ -13,7 +13,6 @@ from prospect_tui import cli
 from prospect_tui.cli import main
 from prospect_tui.core import UserError
 from prospect_tui.core.consent import (
-    _legacy_hash,
     cutoff,
     forget,
     optout_lead,
@@ -24,7 +23,7 @@ from prospect_tui.core.consent import (
     verify_chain,
 )
 from prospect_tui.core.exporter import optin_rows
-from prospect_tui.core.schema import migrations
+from prospect_tui.core.schema import migrations, v1_event_hash
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import is_suppressed
 from tests.unit.consent_data import add_lead, opt_in
@@ -150,7 +149,7 @@ def _legacy_database(path) -> sqlite3.Connection:
             "purpose": "p",
             "source": "",
         }
-        row["prev_hash"], row["hash"] = prev, _legacy_hash(row, prev)
+        row["prev_hash"], row["hash"] = prev, v1_event_hash(row, prev)
         prev = row["hash"]
         db["consent_events"].insert(row)
     return db.conn
