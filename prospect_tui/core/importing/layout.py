@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from prospect_tui.core import UserError
+from prospect_tui.core import UserError, printable
 
 SEPARATORS = (";", ",", "\t", "|")
 SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
@@ -48,8 +48,7 @@ def shown(text: str) -> str:
 
 def shown_path(path: Path | str) -> str:
     """A file name as it can be printed, even when it is not valid UTF-8."""
-    raw = os.fsencode(path)
-    return raw.decode("utf-8", errors="backslashreplace")
+    return printable(os.fspath(path))
 
 
 def _fallback(error: UnicodeError) -> tuple[str, int]:
