@@ -13,7 +13,12 @@ from pathlib import Path
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError
-from prospect_tui.core.locations import config_path, database_path, demo_database_path
+from prospect_tui.core.locations import (
+    config_path,
+    consent_key_path,
+    database_path,
+    demo_database_path,
+)
 from prospect_tui.core.store import Store
 
 
@@ -76,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="yes",
         help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
     )
+    optins.add_argument(
+        "--unverified",
+        action="store_true",
+        help="export even if the consent log fails `consent verify` (said and recorded)",
+    )
     calls = kinds.add_parser("calls", parents=[common], help="every call, one row each")
     calls.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
     calls.add_argument("--campaign", help="only this campaign")
@@ -86,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", parents=[common], help="check the hash chain (exit 1 when broken)"
     )
     verify.add_argument("--json", action="store_true", help="print a JSON object")
+    verify.add_argument(
+        "--key", type=Path, metavar="FILE", help="an auditor's copy of the consent key"
+    )
 
     optout = commands.add_parser(
         "optout", parents=[common], help="withdraw consent and suppress addresses or numbers"
@@ -220,6 +233,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     print(f"database: {database_path(getattr(args, 'db', None))}")
     print(f"demo database: {demo_database_path()}")
     print(f"config: {config_path()}")
+    print(f"consent key: {consent_key_path()}")
     return 0
 
 
@@ -263,6 +277,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             since=args.since,
             caller=args.caller,
             excel_dialect=args.excel_dialect == "yes",
+            unverified=args.unverified,
+            exported_by=_caller_default(),
+            warn=lambda problem: print(
+                f"prospect: warning: exporting from a consent log that fails verification"
+                f" ({problem}); this export is recorded",
+                file=sys.stderr,
+            ),
         )
     else:
         count = exporter.export_calls(store, args.output, campaign=args.campaign)
@@ -318,15 +339,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_consent(args: argparse.Namespace) -> int:
-    from prospect_tui.core.consent import verify_chain
+    from prospect_tui.core.consent import check_chain
+    from prospect_tui.core.csvout import print_text
 
-    ok, first_bad, message = verify_chain(open_store(args))
+    report = check_chain(open_store(args), args.key)
     if args.json:
-        print(json.dumps({"ok": ok, "first_bad_id": first_bad, "message": message}))
+        print_text(json.dumps(report.as_json()))
+    elif report.ok:
+        print_text(report.message)
     else:
-        print(message, file=sys.stdout if ok else sys.stderr)
+        print(report.message, file=sys.stderr)
     # 1, not 2: a broken log is not a usage mistake, and scripts must tell the two apart.
-    return 0 if ok else 1
+    return 0 if report.ok else 1
 
 
 def cmd_optout(args: argparse.Namespace) -> int:

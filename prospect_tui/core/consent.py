@@ -1,24 +1,37 @@
-"""Consent proof, opt-out, erasure and retention: an append-only, hash-chained event log.
+"""Consent proof, opt-out, erasure and retention: an append-only, keyed hash-chained event log.
 
 Rows are never updated or deleted (triggers, migration m002) except to become an erasure tombstone.
+
+Why the proof resists tampering by someone holding only the database file: each event's hash
+is an HMAC with a key kept outside the database (core/consent_key.py), so an edited or forged
+event cannot be given a valid hash; the head of the chain (event count, last hash, when and
+from how many unkeyed events it was sealed) is kept in `consent_head` under an HMAC of its
+own, so a log cut at its tail or emptied no longer matches its head, and the head cannot be
+rewritten to match. A database from before the key had a plain hash chain: it is verified
+and sealed once, at first use, and what came before the seal stays as verifiable as before.
+Limit: restoring a whole older copy of the file (log and head together) looks like a backup;
+an auditor who noted `consent verify --json`'s `events` and `head_hash` sees it go back.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
+from prospect_tui.core.consent_key import ConsentKey, load_key
 from prospect_tui.core.emails import check_email
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.suppression import suppress
@@ -157,37 +170,253 @@ def record_consent(
         "purpose": settings.get("purpose", ""),
         "source": lead["source"] if lead else "",
     }
+    key = load_key()
+    head = read_head(conn) or _seal(conn, key, at)
     last = conn.execute("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1").fetchone()
     row["prev_hash"] = last[0] if last else ""
     row["personal_hash"] = personal_digest(row)
-    row["hash"] = event_hash(row, row["prev_hash"])
+    if head is None:
+        # A legacy chain that was already broken is never sealed: it keeps its plain hashes
+        # so that `consent verify` goes on reporting the break.
+        row["hash"] = event_hash(row, row["prev_hash"])
+    else:
+        _check_key(head, key)
+        row["hash"] = keyed_hash(key, row, row["prev_hash"])
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = conn.execute(
         f"INSERT INTO consent_events ({columns}) VALUES ({marks})", tuple(row.values())
     )
-    return cursor.lastrowid
+    if head is not None:
+        _write_head(conn, key, replace(head, events=head.events + 1, last_hash=row["hash"]))
+    return int(cursor.lastrowid or 0)
 
 
-def verify_chain(store: Store) -> tuple[bool, int | None, str]:
-    """(intact, id of the first bad event or None, a one-line message for people)."""
+# The keyed chain and its head
+
+
+def keyed_hash(key: ConsentKey, event: dict, prev_hash: str) -> str:
+    """An event's HMAC: what `event_hash` covers, under the key kept outside the database."""
+    personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
+    values = ["event", prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal]
+    message = json.dumps(values, ensure_ascii=False).encode()
+    return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The `consent_head` row: how long the log is and how it ends, under an HMAC."""
+
+    events: int
+    last_hash: str
+    sealed_at: str
+    unkeyed_events: int  # the plain-hashed events of an older database, sealed as they were
+    sealed_hash: str  # the hash of the last of them ('' when none)
+    key_id: str
+    mac: str = ""
+
+    def expected_mac(self, key: ConsentKey) -> str:
+        values = [
+            "head",
+            self.events,
+            self.last_hash,
+            self.sealed_at,
+            self.unkeyed_events,
+            self.sealed_hash,
+            self.key_id,
+        ]
+        message = json.dumps(values).encode()
+        return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+_HEAD_FIELDS = ("events", "last_hash", "sealed_at", "unkeyed_events", "sealed_hash", "key_id")
+
+
+def read_head(conn: sqlite3.Connection) -> ChainHead | None:
+    found = conn.execute(f"SELECT {', '.join(_HEAD_FIELDS)}, mac FROM consent_head").fetchone()
+    return ChainHead(*found) if found else None
+
+
+def _write_head(conn: sqlite3.Connection, key: ConsentKey, head: ChainHead) -> ChainHead:
+    """Store `head` under a fresh HMAC; returns it as stored."""
+    sealed = replace(head, mac=head.expected_mac(key))
+    conn.execute(
+        f"INSERT OR REPLACE INTO consent_head (id, {', '.join(_HEAD_FIELDS)}, mac)"
+        " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(getattr(sealed, name) for name in (*_HEAD_FIELDS, "mac")),
+    )
+    return sealed
+
+
+def _check_key(head: ChainHead, key: ConsentKey) -> None:
+    """Appending with another key would make the whole log unverifiable: refuse it."""
+    if head.key_id != key.id or not hmac.compare_digest(head.mac, head.expected_mac(key)):
+        raise UserError(
+            f"the consent log is sealed with key {head.key_id}, not with {key.path} ({key.id}):"
+            " every session on this database must use the same key (PROSPECT_CONSENT_KEY)"
+        )
+
+
+def _plain_problem(events: list[dict]) -> tuple[int, str] | None:
+    """The first break in a plain (unkeyed) hash chain: (event id, message), or None."""
     prev = ""
-    events = _all_events(store.conn)
-    erased = 0
     for event in events:
-        number = event["id"]
-        if event["prev_hash"] != prev:
-            return False, number, f"event {number}: not chained to the event before it (removed?)"
-        if event["erased_at"]:
-            erased += 1
-            if any(event[k] for k in PERSONAL_FIELDS):
-                return False, number, f"event {number}: marked erased but still holds data"
-        elif event["personal_hash"] != personal_digest(event):
-            return False, number, f"event {number}: contact details changed after recording"
-        if event["hash"] != event_hash(event, prev):
-            return False, number, f"event {number}: fields changed after recording"
+        problem = _row_problem(event, prev)
+        if problem is None and event["hash"] != event_hash(event, prev):
+            problem = f"event {event['id']}: fields changed after recording"
+        if problem is not None:
+            return event["id"], problem
         prev = event["hash"]
-    return True, None, f"consent log intact: {len(events)} events ({erased} erased)"
+    return None
+
+
+def _row_problem(event: dict, prev: str) -> str | None:
+    """What is wrong with an event whatever its hash formula: its link and its contact fields."""
+    number = event["id"]
+    if event["prev_hash"] != prev:
+        return f"event {number}: not chained to the event before it (removed?)"
+    if event["erased_at"]:
+        if any(event[k] for k in PERSONAL_FIELDS):
+            return f"event {number}: marked erased but still holds data"
+    elif event["personal_hash"] != personal_digest(event):
+        return f"event {number}: contact details changed after recording"
+    return None
+
+
+def _seal(conn: sqlite3.Connection, key: ConsentKey, at: str) -> ChainHead | None:
+    """Seal the log as it stands (once, at first use), if its plain chain verifies."""
+    events = _all_events(conn)
+    if _plain_problem(events) is not None:
+        return None
+    last = events[-1]["hash"] if events else ""
+    return _write_head(conn, key, ChainHead(len(events), last, at, len(events), last, key.id))
+
+
+def _keyed_problem(
+    events: list[dict], head: ChainHead, key: ConsentKey
+) -> tuple[int | None, str] | None:
+    """The first thing that breaks the sealed chain: (event id or None, message), or None."""
+    if not hmac.compare_digest(head.mac, head.expected_mac(key)):
+        return None, (
+            f"the head of the consent log does not match the key {key.path} ({key.id}):"
+            f" rewritten, or sealed with another key ({head.key_id})"
+        )
+    prev = ""
+    for position, event in enumerate(events, 1):
+        number = event["id"]
+        problem = _row_problem(event, prev)
+        if problem is None and position <= head.unkeyed_events:
+            if event["hash"] != event_hash(event, prev):
+                problem = f"event {number}: fields changed after recording"
+            elif position == head.unkeyed_events and event["hash"] != head.sealed_hash:
+                problem = f"event {number}: the log up to here is not the one sealed on"
+                problem += f" {head.sealed_at[:10]} (rewritten)"
+        elif problem is None and not hmac.compare_digest(
+            event["hash"], keyed_hash(key, event, prev)
+        ):
+            problem = f"event {number}: fields changed after recording, or not written by"
+            problem += " prospect (its keyed hash does not match)"
+        if problem is None and position > head.events:
+            problem = f"event {number}: not in the sealed log of {head.events} events (added)"
+        if problem is None and position == head.events and event["hash"] != head.last_hash:
+            problem = f"event {number}: not the last event the log was sealed with (rewritten)"
+        if problem is not None:
+            return number, problem
+        prev = event["hash"]
+    if len(events) < head.events:
+        missing = (events[-1]["id"] if events else 0) + 1
+        return missing, (
+            f"event {missing}: missing; the log holds {len(events)} events but was sealed with"
+            f" {head.events} (cut or emptied)"
+        )
+    return None
+
+
+@dataclass
+class ChainReport:
+    """What `consent verify` found (its --json keys: ok, first_bad_id, message, and more)."""
+
+    ok: bool
+    first_bad_id: int | None
+    message: str
+    events: int = 0
+    erased: int = 0
+    sealed_at: str | None = None
+    unkeyed_events: int | None = None
+    head_hash: str | None = None
+    key_id: str | None = None
+    key_path: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "first_bad_id": self.first_bad_id,
+            "message": self.message,
+            "events": self.events,
+            "erased": self.erased,
+            "sealed_at": self.sealed_at,
+            "unkeyed_events": self.unkeyed_events,
+            "head_hash": self.head_hash,
+            "key_id": self.key_id,
+            "key": self.key_path,
+        }
+
+
+def check_chain(store: Store, key_file: Path | None = None) -> ChainReport:
+    """Verify the consent log against its head and the key (an auditor's copy: `key_file`).
+
+    With the session's own key, a log never sealed is sealed now if its plain chain holds;
+    an auditor's check changes nothing.
+    """
+    key = load_key(key_file, create=key_file is None)
+    conn = store.conn
+    with _snapshot(conn):
+        head = read_head(conn)
+        events = _all_events(conn)
+    if head is None and key_file is None:
+        try:
+            with store.write():
+                head = read_head(conn) or _seal(conn, key, store.now())
+                events = _all_events(conn)
+        except sqlite3.OperationalError:
+            pass  # a read-only copy: verified as it stands, sealed by its next writer
+    report = ChainReport(True, None, "", events=len(events), key_id=key.id)
+    report.key_path = str(key.path)
+    report.erased = sum(1 for event in events if event["erased_at"])
+    found = _keyed_problem(events, head, key) if head else _plain_problem(events)
+    if found is not None:
+        report.ok, (report.first_bad_id, report.message) = False, found
+        return report
+    report.message = f"consent log intact: {len(events)} events ({report.erased} erased)"
+    if head is None:
+        report.message += "; not sealed with a key yet"
+        return report
+    report.sealed_at, report.unkeyed_events = head.sealed_at, head.unkeyed_events
+    report.head_hash = head.last_hash
+    if head.unkeyed_events:
+        report.message += (
+            f"; sealed on {head.sealed_at[:10]} from {head.unkeyed_events} unkeyed events"
+        )
+    return report
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so the log and its head are read as of the same instant."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def verify_chain(store: Store, key_file: Path | None = None) -> tuple[bool, int | None, str]:
+    """(intact, id of the first bad event or None, a one-line message for people)."""
+    report = check_chain(store, key_file)
+    return report.ok, report.first_bad_id, report.message
 
 
 def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict | None:

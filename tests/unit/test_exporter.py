@@ -156,8 +156,10 @@ def test_filters_campaign_since_caller(store, clock, tmp_path):
         export_optins(store, out, campaign="Nope")
     with pytest.raises(UserError, match="--since"):
         export_optins(store, out, since="last week")
-    with pytest.raises(UserError, match="does not exist"):
-        export_optins(store, tmp_path / "no" / "such" / "dir.csv")
+    # Missing folders are made owner-only; the file is 0600.
+    assert export_optins(store, tmp_path / "no" / "such" / "dir.csv") == 2
+    assert (tmp_path / "no").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "no" / "such" / "dir.csv").stat().st_mode & 0o777 == 0o600
 
 
 def test_cli_options_and_stdout(opted, capsysbinary):
