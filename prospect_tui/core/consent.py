@@ -713,14 +713,21 @@ def forget(store: Store, value: str, *, caller: str) -> Erasure:
 
 
 _AGE = re.compile(r"^\s*(\d+)\s*([ymwd])\s*$", re.IGNORECASE)
+# Retention is counted in years; a longer age is a typo, and would leave the calendar.
+_MOST = {"y": 100, "m": 1200, "w": 5217, "d": 36524}
 
 
 def cutoff(age: str, now: datetime) -> datetime:
     """The moment `age` ("3y", "18m", "6w", "90d") before `now`, by the calendar."""
     match = _AGE.match(age)
     if match is None:
-        raise UserError(f"--older-than {age!r}: write it like 3y, 18m, 6w or 90d")
-    count, unit = int(match.group(1)), match.group(2).lower()
+        shown = age if len(age) <= 16 else age[:12] + "..."
+        raise UserError(f"--older-than {shown!r}: write it like 3y, 18m, 6w or 90d")
+    digits, unit = match.group(1).lstrip("0") or "0", match.group(2).lower()
+    count = int(digits) if len(digits) <= 6 else _MOST[unit] + 1
+    if count > _MOST[unit]:
+        shown = age.strip() if len(age.strip()) <= 16 else age.strip()[:12] + "..."
+        raise UserError(f"--older-than {shown}: at most 100 years ({_MOST[unit]}{unit})")
     if unit in "wd":
         return now - timedelta(days=count * (7 if unit == "w" else 1))
     months = count * (12 if unit == "y" else 1)
