@@ -6,12 +6,11 @@ the funnel, the best hours to reach IT managers and the week's opt-outs.
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
-from prospect_tui.core import UserError
+from prospect_tui.core.files import write_private_text
 from prospect_tui.core.stats import Period, compute
 from prospect_tui.core.store import Store
 
@@ -272,14 +271,8 @@ def write_report(
     campaign: str | None = None,
     caller: str | None = None,
 ) -> Path:
-    html = build_report(store, week, campaign, caller)
-    try:
-        # Owner-only like the database: the page lists contacts' email addresses.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(html)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    """Write the page owner-only (it lists contacts' addresses), whole or not at all."""
+    write_private_text(Path(path), build_report(store, week, campaign, caller))
     return path
 
 

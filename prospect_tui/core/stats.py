@@ -6,8 +6,6 @@ never count.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 from collections import defaultdict
@@ -20,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
+from prospect_tui.core.csvout import csv_text
 from prospect_tui.core.outcomes import BY_CODE, CODES
 from prospect_tui.core.store import BUSY_TIMEOUT_S, Store
 
@@ -751,10 +750,4 @@ def to_csv(figures: dict, by: str = "caller") -> str:
     """One breakdown as CSV for French Excel (';', every field quoted, CRLF)."""
     rows = breakdown(figures, by)
     fields = list(rows[0]) if rows else [by, *_Tally().row()]
-    out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=fields, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(fields, ([row[name] for name in fields] for row in rows), excel=True)
