@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 from prospect_tui.core.files import write_private_text
+from prospect_tui.core.formatting import MISSING, duration, percent
 from prospect_tui.core.stats import Period, compute
 from prospect_tui.core.store import Store
 
@@ -70,16 +71,14 @@ def _get(figures: dict, path: tuple[str, ...]):
 
 
 def _show(value, kind: str) -> str:
-    if value is None:
-        return "–"
     if kind == "pct":
-        return f"{value * 100:.1f} %"
+        return percent(value)
+    if kind == "duration":
+        return duration(value)
+    if value is None:
+        return MISSING
     if kind == "float":
         return f"{value:.1f}"
-    if kind == "duration":
-        minutes, seconds = divmod(round(value), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours} h {minutes:02d}" if hours else f"{minutes} min {seconds:02d} s"
     return f"{value:,}".replace(",", " ")
 
 
@@ -169,7 +168,7 @@ def heat_map(best: dict, *, label: str) -> str:
             strength = (rate - low) / (top - low) if rate is not None and top > low else 1.0
             fill = _blend(strength) if calls else "#f8fafc"
             x = left + column * cell_w
-            text = "" if rate is None else f"{rate * 100:.0f}%"
+            text = "" if rate is None else percent(rate, 0)
             ink = "#ffffff" if strength > 0.6 else "#0f172a"
             parts.append(
                 f"<rect class='cell' x='{x}' y='{y}' width='{cell_w - 2}' height='{cell_h - 2}'"
@@ -401,7 +400,7 @@ def _outcomes_section(figures: dict) -> str:
 def _best_hours_section(figures: dict) -> str:
     best = figures["best_hours"]
     top = ", ".join(
-        f"{t['weekday']} {t['hour']:02d}h ({t['rate'] * 100:.0f} %, {t['calls']} calls)"
+        f"{t['weekday']} {t['hour']:02d}h ({percent(t['rate'], 0)}, {t['calls']} calls)"
         for t in best["top"]
     )
     summary = f"<p>Best slots: {escape(top)}.</p>" if top else ""
