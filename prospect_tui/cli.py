@@ -294,6 +294,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
+    from prospect_tui.core.csvout import print_text, to_stdout
 
     if args.tui:
         from prospect_tui.app import make_stats_app
@@ -312,11 +313,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        print_text(json.dumps(figures, ensure_ascii=False, indent=2))
     elif args.csv:
-        sys.stdout.write(stats.to_csv(figures, args.by))
+        to_stdout(lambda out: out.write(stats.to_csv(figures, args.by)))
     else:
-        print(stats.format_table(figures, args.by))
+        print_text(stats.format_table(figures, args.by))
     return 0
 
 

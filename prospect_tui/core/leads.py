@@ -5,6 +5,7 @@ Also finding a lead by company, phone or contact name, and jumping to it.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from prospect_tui.core import UserError
@@ -83,13 +84,15 @@ def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> li
     if not text:
         return []
     digits = "".join(ch for ch in text if ch.isdigit())
-    like = f"%{text}%"
+    # What was typed is matched as written: `%` and `_` in "100%_net" are not wildcards.
+    like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
     # "06 12" and "0612" both match +33612...: compare digits after the leading 0.
     phone_like = f"%{digits.lstrip('0')}%" if len(digits) >= 4 else None
     return store.rows(
-        "SELECT * FROM leads WHERE campaign_id = ? AND (company LIKE ? OR contact_name LIKE ?"
-        " OR manager_name LIKE ? OR (? IS NOT NULL AND (phone_e164 LIKE ?"
-        " OR direct_line_e164 LIKE ?))) ORDER BY company LIMIT ?",
+        "SELECT * FROM leads WHERE campaign_id = ? AND (company LIKE ? ESCAPE '\\'"
+        " OR contact_name LIKE ? ESCAPE '\\' OR manager_name LIKE ? ESCAPE '\\'"
+        " OR (? IS NOT NULL AND (phone_e164 LIKE ? OR direct_line_e164 LIKE ?)))"
+        " ORDER BY company LIMIT ?",
         (campaign_id, like, like, like, phone_like, phone_like, phone_like, limit),
     )
 
