@@ -185,6 +185,36 @@ def test_neutralize_is_safe_and_exactly_reversible(value):
     assert restore_cell(value) == value or value.startswith("'")
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["Acme;=1+1", "a,'=b", "x\n-y", "\t\t", "a;;@b", "Dupont, Martin", "r\r\n+1", "k;''-z"],
+)
+def test_no_split_of_a_neutralised_cell_starts_a_formula(value):
+    safe = neutralize_cell(value)
+    for separator in (",", ";", "\t", "\n", "\r"):
+        for piece in safe.split(separator):
+            assert not piece or piece[0] not in "=+-@", (separator, piece)
+    assert restore_cell(safe) == value
+
+
+@pytest.mark.parametrize("excel", ["yes", "no"])
+def test_hostile_names_come_back_as_written(store, tmp_path, excel):
+    from prospect_tui.core.importer import import_file
+
+    opt_in(store, HOSTILE)
+    out = tmp_path / "optins.csv"
+    assert (
+        main(
+            ["--db", str(store.path), "export", "optins", "--excel-dialect", excel, "-o", str(out)]
+        )
+        == 0
+    )
+    again = Store(tmp_path / "again.db")
+    assert import_file(again, out, campaign="Relance").imported == len(HOSTILE)
+    companies = [r[0] for r in again.conn.execute("SELECT company FROM leads ORDER BY phone_e164")]
+    assert companies == [p["company"] for p in HOSTILE]
+
+
 def test_xlsx_text_cells_frozen_filtered_header(opted, tmp_path):
     out = tmp_path / "optins.xlsx"
     assert export_optins(opted, out, fmt="xlsx") == 3
