@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
@@ -90,25 +90,25 @@ APPEND_ONLY_TRIGGERS = (
 )
 
 
-def _sha256(values: list) -> str:
+def _sha256(values: list[Any]) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
 
 
-def personal_digest(event: dict) -> str:
+def personal_digest(event: dict[str, Any]) -> str:
     return _sha256([event.get(k) for k in PERSONAL_FIELDS])
 
 
-def event_hash(event: dict, prev_hash: str) -> str:
+def event_hash(event: dict[str, Any], prev_hash: str) -> str:
     """The chained hash; an erased row contributes its stored digest instead of its fields."""
     personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
     return _sha256([prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal])
 
 
-def _legacy_hash(event: dict, prev_hash: str) -> str:
+def _legacy_hash(event: dict[str, Any], prev_hash: str) -> str:
     return _sha256([prev_hash] + [event.get(k) for k in _LEGACY_FIELDS])
 
 
-def _all_events(conn: sqlite3.Connection) -> list[dict]:
+def _all_events(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     cursor = conn.execute("SELECT * FROM consent_events ORDER BY id")
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
@@ -141,7 +141,7 @@ def record_consent(
     conn: sqlite3.Connection,
     *,
     event: str,
-    lead: dict | None,
+    lead: dict[str, Any] | None,
     call_id: int | None,
     email: str,
     email_typed: str,
@@ -150,7 +150,7 @@ def record_consent(
     caller: str,
     at: str,
     phone_e164: str,
-    settings: dict,
+    settings: dict[str, Any],
 ) -> int:
     """Append one event (inside the caller's transaction) and chain it to the last one."""
     row = {
@@ -195,7 +195,7 @@ def record_consent(
 # The keyed chain and its head
 
 
-def keyed_hash(key: ConsentKey, event: dict, prev_hash: str) -> str:
+def keyed_hash(key: ConsentKey, event: dict[str, Any], prev_hash: str) -> str:
     """An event's HMAC: what `event_hash` covers, under the key kept outside the database."""
     personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
     values = ["event", prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal]
@@ -257,7 +257,7 @@ def _check_key(head: ChainHead, key: ConsentKey) -> None:
         )
 
 
-def _plain_problem(events: list[dict]) -> tuple[int, str] | None:
+def _plain_problem(events: list[dict[str, Any]]) -> tuple[int, str] | None:
     """The first break in a plain (unkeyed) hash chain: (event id, message), or None."""
     prev = ""
     for event in events:
@@ -270,7 +270,7 @@ def _plain_problem(events: list[dict]) -> tuple[int, str] | None:
     return None
 
 
-def _row_problem(event: dict, prev: str) -> str | None:
+def _row_problem(event: dict[str, Any], prev: str) -> str | None:
     """What is wrong with an event whatever its hash formula: its link and its contact fields."""
     number = event["id"]
     if event["prev_hash"] != prev:
@@ -293,7 +293,7 @@ def _seal(conn: sqlite3.Connection, key: ConsentKey, at: str) -> ChainHead | Non
 
 
 def _keyed_problem(
-    events: list[dict], head: ChainHead, key: ConsentKey
+    events: list[dict[str, Any]], head: ChainHead, key: ConsentKey
 ) -> tuple[int | None, str] | None:
     """The first thing that breaks the sealed chain: (event id or None, message), or None."""
     if not hmac.compare_digest(head.mac, head.expected_mac(key)):
@@ -419,7 +419,7 @@ def verify_chain(store: Store, key_file: Path | None = None) -> tuple[bool, int 
     return report.ok, report.first_bad_id, report.message
 
 
-def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict | None:
+def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict[str, Any] | None:
     cursor = conn.execute(
         "SELECT * FROM consent_events WHERE lead_id = ? ORDER BY id DESC LIMIT 1", (lead_id,)
     )
@@ -471,12 +471,12 @@ def read_optout_file(path: Path) -> list[str]:
 class OptOutReport:
     """What an opt-out run did, entry by entry (the `--json` report)."""
 
-    matched: list[dict] = field(default_factory=list)  # {entry, kind, leads, withdrawn}
+    matched: list[dict[str, Any]] = field(default_factory=list)  # {entry, kind, leads, withdrawn}
     unknown: list[str] = field(default_factory=list)  # suppressed, but no lead had it
     invalid: list[str] = field(default_factory=list)  # neither an email nor a phone number
     withdrawn: int = 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "matched": self.matched,
             "unknown": self.unknown,
@@ -521,14 +521,14 @@ class _Index:
         return (self.by_email if kind == "email" else self.by_phone).get(value, set())
 
 
-def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict:
+def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict[str, Any]:
     from prospect_tui.core.campaigns import DEFAULTS, campaign_settings
 
     found = conn.execute("SELECT settings FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
     return campaign_settings({"settings": found[0]}) if found else dict(DEFAULTS)
 
 
-def _identities(conn: sqlite3.Connection, lead: dict) -> set[tuple[str, str]]:
+def _identities(conn: sqlite3.Connection, lead: dict[str, Any]) -> set[tuple[str, str]]:
     """Every email and number this lead's contact is known by (lead row and consent log)."""
     found = {("email", (lead["email"] or "").lower()), ("phone", lead["phone_e164"] or "")}
     found.add(("phone", lead["direct_line_e164"] or ""))
@@ -541,7 +541,7 @@ def _identities(conn: sqlite3.Connection, lead: dict) -> set[tuple[str, str]]:
 
 
 def _withdraw_lead(
-    conn: sqlite3.Connection, lead: dict, *, caller: str, at: str, typed: str, reason: str
+    conn: sqlite3.Connection, lead: dict[str, Any], *, caller: str, at: str, typed: str, reason: str
 ) -> int | None:
     """Withdraw consent, suppress every identity and close the lead; the new event id or None.
 
@@ -611,6 +611,8 @@ def record_optout(
             withdrawn = 0
             for lead_id in lead_ids:
                 lead = store.lead(lead_id)
+                if lead is None:
+                    continue  # indexed in this transaction: cannot be gone
                 event_id = _withdraw_lead(
                     conn, lead, caller=caller, at=at, typed=entry.strip(), reason=reason
                 )
@@ -683,7 +685,7 @@ def _erase_leads(conn: sqlite3.Connection, lead_ids: Iterable[int], at: str) -> 
     return done
 
 
-def _tombstone(conn: sqlite3.Connection, where: str, params: tuple, at: str) -> int:
+def _tombstone(conn: sqlite3.Connection, where: str, params: tuple[Any, ...], at: str) -> int:
     blanks = ", ".join(f"{name} = ''" for name in PERSONAL_FIELDS)
     return conn.execute(
         f"UPDATE consent_events SET {blanks}, erased_at = ? WHERE erased_at IS NULL AND {where}",
@@ -702,7 +704,9 @@ def forget(store: Store, value: str, *, caller: str) -> Erasure:
         lead_ids = sorted(_Index(conn).leads(kind, normal))
         identities = {identity}
         for lead_id in lead_ids:
-            identities |= _identities(conn, store.lead(lead_id))
+            lead = store.lead(lead_id)
+            if lead is not None:
+                identities |= _identities(conn, lead)
         for found_kind, found_value in identities:
             suppress(conn, found_kind, found_value, "erasure", caller, at)
         done = _erase_leads(conn, lead_ids, at)
@@ -755,7 +759,7 @@ SELECT id, company, last_contact FROM (
 """
 
 
-def purge_candidates(store: Store, older_than: str) -> list[dict]:
+def purge_candidates(store: Store, older_than: str) -> list[dict[str, Any]]:
     """Leads with no contact from the prospect since `older_than` ago, oldest first."""
     return store.rows(_PURGE_SQL, (iso(cutoff(older_than, store.clock())),))
 

@@ -124,7 +124,7 @@ def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, 
         " FROM calls c JOIN leads l ON l.id = c.lead_id JOIN campaigns p ON p.id = c.campaign_id"
         " WHERE c.undone_at IS NULL"
     )
-    params: tuple = ()
+    params: tuple[int, ...] = ()
     if campaign:
         sql += " AND c.campaign_id = ?"
         params = (store.campaign(campaign)["id"],)

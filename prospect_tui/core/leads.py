@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
@@ -48,7 +49,7 @@ def save_switchboard_info(
 
 def edit_lead(
     store: Store, lead_id: int, company: str, phone: str, contact_name: str, region: str
-) -> dict:
+) -> dict[str, Any]:
     """Correct a lead's company, phone or contact; the phone is validated and must stay unique."""
     company = company.strip()
     if not company:
@@ -78,7 +79,7 @@ def edit_lead(
     return store.lead(lead_id)
 
 
-def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> list[dict]:
+def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Leads whose company, contact or phone matches `text` (digits match any phone spelling)."""
     text = text.strip()
     if not text:
@@ -97,7 +98,7 @@ def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> li
     )
 
 
-def claim_lead(store: Store, lead_id: int, caller: str, minutes: int) -> dict:
+def claim_lead(store: Store, lead_id: int, caller: str, minutes: int) -> dict[str, Any]:
     """Take a chosen lead (after a search) unless another caller has it on screen."""
     now = store.clock()
     with store.write() as conn:
