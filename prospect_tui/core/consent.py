@@ -196,9 +196,12 @@ def record_consent(
 
 
 def keyed_hash(key: ConsentKey, event: dict[str, Any], prev_hash: str) -> str:
-    """An event's HMAC: what `event_hash` covers, under the key kept outside the database."""
-    personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
-    values = ["event", prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal]
+    """An event's HMAC: what `event_hash` covers, under the key kept outside the database.
+
+    It covers the stored `personal_hash`: verification checks first that it is the digest
+    of the contact fields (or that the row is a blank tombstone).
+    """
+    values = ["event", prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], event["personal_hash"]]
     message = json.dumps(values, ensure_ascii=False).encode()
     return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
 

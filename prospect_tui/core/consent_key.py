@@ -30,27 +30,22 @@ class ConsentKey:
         return hashlib.sha256(b"prospect consent key " + self.secret).hexdigest()[:16]
 
 
-# Read once per process and file version: appending an event must not re-read the disk.
-_cache: dict[tuple[str, int, int], ConsentKey] = {}
+# Read once per process and path: appending an event must not go back to the disk.
+_cache: dict[str, ConsentKey] = {}
 
 
 def load_key(path: Path | None = None, *, create: bool = True) -> ConsentKey:
     """The key at `path` (default: consent_key_path()), created first when `create` allows."""
-    path = Path(path) if path is not None else consent_key_path()
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        if not create:
-            raise UserError(f"{path}: no consent key there") from None
-        _create(path)
-        stat = path.stat()
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the consent key ({error.strerror})") from None
-    marker = (str(path), stat.st_ino, stat.st_mtime_ns)
-    found = _cache.get(marker)
+    chosen = str(path) if path is not None else os.environ.get("PROSPECT_CONSENT_KEY", "")
+    found = _cache.get(chosen)
     if found is None:
-        found = ConsentKey(path, _read(path))
-        _cache[marker] = found
+        where = Path(path) if path is not None else consent_key_path()
+        if not where.exists():
+            if not create:
+                raise UserError(f"{where}: no consent key there")
+            _create(where)
+        found = ConsentKey(where, _read(where))
+        _cache[chosen] = found
     return found
 
 

@@ -22,7 +22,14 @@ T = TypeVar("T")
 
 # Plain CSV quotes only what needs it: a separator, a quote, a line break, or a cell that
 # was neutralised (so the `'` we added is never mistaken for data by a reader).
-_NEEDS_QUOTES = re.compile(r"[,;\t\r\n\"]|^[\s']|\s$")
+_NEEDS_QUOTES = re.compile(r"[,;\t\r\n\"]")
+
+
+def _needs_quotes(text: str) -> bool:
+    """Plain CSV: a separator or quote inside, a neutralised start, or spaces at an edge."""
+    if _NEEDS_QUOTES.search(text):
+        return True
+    return text[:1] in ("'", " ") or text[-1:] == " "
 
 
 class CsvDialect:
@@ -38,7 +45,7 @@ class CsvDialect:
 
     def _field(self, cell: object) -> str:
         text = neutralize_cell("" if cell is None else str(cell))
-        if self.quote_all or _NEEDS_QUOTES.search(text):
+        if self.quote_all or _needs_quotes(text):
             return '"' + text.replace('"', '""') + '"'
         return text
 
