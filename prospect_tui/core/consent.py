@@ -381,7 +381,7 @@ def check_chain(store: Store, key_file: Path | None = None) -> ChainReport:
             with store.write():
                 head = read_head(conn) or _seal(conn, key, store.now())
                 events = _all_events(conn)
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, UserError):
             pass  # a read-only copy: verified as it stands, sealed by its next writer
     report = ChainReport(True, None, "", events=len(events), key_id=key.id)
     report.key_path = str(key.path)
