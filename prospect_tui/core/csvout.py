@@ -79,7 +79,9 @@ def write_csv(
 ) -> int:
     """Write a whole CSV to a private file (0600, all or nothing), a stream, or stdout (None).
 
-    Returns the rows written; a file or device that cannot be written is one UserError.
+    A file or stdout gets the dialect's encoding (Excel: UTF-8 with BOM); an open stream
+    (opened with newline="") keeps its own. Returns the rows written; a file or device that
+    cannot be written is one UserError.
     """
     style = dialect(excel)
     if target is None:
