@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 
 from prospect_tui.core.clock import iso
 from prospect_tui.core.outcomes import BY_CODE, CODES
-from prospect_tui.core.stats.periods import LOCAL_TZ, Period, local_midnight
+from prospect_tui.core.stats.periods import LOCAL_TZ, Period, PeriodJson, local_midnight
 from prospect_tui.core.store import BUSY_TIMEOUT_S, Store
 
 DIMS = ("caller", "day", "hour", "campaign")
@@ -26,16 +26,6 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 # The record (a contract: `prospect stats --json` prints it, keys never renamed)
-
-
-class PeriodJson(TypedDict):
-    name: str
-    label: str
-    first_day: str | None
-    last_day: str | None
-    start: str | None
-    end: str | None
-    time_zone: str
 
 
 class Row(TypedDict):

@@ -7,20 +7,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
-
-if TYPE_CHECKING:
-    from prospect_tui.core.stats.figures import PeriodJson
 
 # The team calls French SMEs: days, weeks and "best hours" are Paris wall-clock time.
 LOCAL_TZ = ZoneInfo("Europe/Paris")
 PERIODS = ("today", "week", "lastweek", "month")
 # Bounds that every stored ISO time sorts between: the "all time" period.
 _LOWEST, _HIGHEST = "", "9999"
+
+
+class PeriodJson(TypedDict):
+    """A period as `prospect stats --json` prints it."""
+
+    name: str
+    label: str
+    first_day: str | None
+    last_day: str | None
+    start: str | None
+    end: str | None
+    time_zone: str
 
 
 @dataclass(frozen=True)
