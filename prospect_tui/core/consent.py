@@ -349,6 +349,7 @@ class ChainReport:
     head_hash: str | None = None
     key_id: str | None = None
     key_path: str | None = None
+    unverified_exports: int = 0  # opt-in exports made with --unverified, ever
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -362,6 +363,7 @@ class ChainReport:
             "head_hash": self.head_hash,
             "key_id": self.key_id,
             "key": self.key_path,
+            "unverified_exports": self.unverified_exports,
         }
 
 
@@ -376,6 +378,7 @@ def check_chain(store: Store, key_file: Path | None = None) -> ChainReport:
     with _snapshot(conn):
         head = read_head(conn)
         events = _all_events(conn)
+        exported = int(conn.execute("SELECT count(*) FROM unverified_exports").fetchone()[0])
     if head is None and key_file is None:
         try:
             with store.write():
@@ -384,6 +387,7 @@ def check_chain(store: Store, key_file: Path | None = None) -> ChainReport:
         except (sqlite3.OperationalError, UserError):
             pass  # a read-only copy: verified as it stands, sealed by its next writer
     report = ChainReport(True, None, "", events=len(events), key_id=key.id)
+    report.unverified_exports = exported
     report.key_path = str(key.path)
     report.erased = sum(1 for event in events if event["erased_at"])
     found = _keyed_problem(events, head, key) if head else _plain_problem(events)

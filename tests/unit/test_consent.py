@@ -468,6 +468,8 @@ def test_the_forged_contact_is_exported_only_unverified_and_that_is_recorded(
     recorded = store.rows("SELECT * FROM unverified_exports")
     assert len(recorded) == 1 and recorded[0]["at"] == "2026-11-23T10:00:00Z"
     assert recorded[0]["exported_by"] and "event 2" in recorded[0]["problem"]
+    assert main([*db, "consent", "verify", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["unverified_exports"] == 1
 
 
 def test_an_auditor_verifies_with_a_copy_of_the_key(store, tmp_path, capsys):
