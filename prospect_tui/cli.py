@@ -13,12 +13,7 @@ from pathlib import Path
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError
-from prospect_tui.core.locations import (
-    config_path,
-    consent_key_path,
-    database_path,
-    demo_database_path,
-)
+from prospect_tui.core.locations import config_path, database_path, demo_database_path
 from prospect_tui.core.store import Store
 
 
@@ -230,6 +225,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
+    from prospect_tui.core.locations import consent_key_path
+
     print(f"database: {database_path(getattr(args, 'db', None))}")
     print(f"demo database: {demo_database_path()}")
     print(f"config: {config_path()}")
