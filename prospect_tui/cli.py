@@ -9,6 +9,7 @@ command, for the `supervisors` rule (default: the OS user).
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import io
 import json
@@ -21,9 +22,11 @@ from typing import Any
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError, printable
+from prospect_tui.core.csvout import flush_stdout, silence_stdout
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.locations import (
     config_path,
+    consent_key_path,
     crash_log_path,
     database_path,
     demo_database_path,
@@ -154,6 +157,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     print(f"database: {database_path(getattr(args, 'db', None))}")
     print(f"demo database: {demo_database_path()}")
     print(f"config: {config_path()}")
+    print(f"consent key: {consent_key_path()}")
     return 0
 
 
@@ -220,6 +224,11 @@ OUTPUT = arg("-o", "--output", type=Path, help="file to write (default: stdout C
         default="yes",
         help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
     ),
+    arg(
+        "--unverified",
+        action="store_true",
+        help="export even if the consent log fails `consent verify` (said and recorded)",
+    ),
 )
 def cmd_export_optins(args: argparse.Namespace) -> int:
     from prospect_tui.core import exporter
@@ -239,6 +248,13 @@ def cmd_export_optins(args: argparse.Namespace) -> int:
         since=args.since,
         caller=caller,
         excel_dialect=args.excel_dialect == "yes",
+        unverified=args.unverified,
+        exported_by=args.user or os_user(),
+        warn=lambda problem: print(
+            f"prospect: warning: exporting from a consent log that fails verification"
+            f" ({problem}); this export is recorded",
+            file=sys.stderr,
+        ),
     )
     return written(count, args.output)
 
@@ -286,6 +302,7 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
 )
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
+    from prospect_tui.core.csvout import to_stdout
 
     if args.tui:
         from prospect_tui.app import make_stats_app
@@ -306,7 +323,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json(figures, indent=2)
     elif args.csv:
-        sys.stdout.write(stats.to_csv(figures, args.by))
+        to_stdout(lambda out: out.write(stats.to_csv(figures, args.by)))
     else:
         print(stats.format_table(figures, args.by))
     return 0
@@ -397,19 +414,20 @@ def cmd_campaign_set(args: argparse.Namespace) -> int:
 
 @command(
     "consent verify",
-    "check the hash chain (exit 1 when broken)",
+    "check the keyed hash chain and its sealed head (exit 1 when broken)",
     arg("--json", action="store_true", help="print a JSON object"),
+    arg("--key", type=Path, metavar="FILE", help="an auditor's copy of the consent key"),
 )
 def cmd_consent_verify(args: argparse.Namespace) -> int:
-    from prospect_tui.core.consent import verify_chain
+    from prospect_tui.core.consent import check_chain
 
-    ok, first_bad, message = verify_chain(open_store(args))
+    report = check_chain(open_store(args), args.key)
     if args.json:
-        print(json.dumps({"ok": ok, "first_bad_id": first_bad, "message": message}))
+        print(json.dumps(report.as_json()))
     else:
-        print(message, file=sys.stdout if ok else sys.stderr)
+        print(report.message, file=sys.stdout if report.ok else sys.stderr)
     # 1, not 2: a broken log is not a usage mistake, and scripts must tell the two apart.
-    return 0 if ok else 1
+    return 0 if report.ok else 1
 
 
 @command(
@@ -546,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.handler(args)
         # A full device or a closed pipe shows here, not as "Exception ignored" at exit.
-        sys.stdout.flush()
+        flush_stdout()
         return code
     except UserError as error:
         return fail(str(error))
@@ -572,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f'"{shown}": not valid UTF-8 (rename the file, or type the name in UTF-8)')
     except OSError as error:
         # The machine refused (full disk, no permission, not a folder): the user can fix it.
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            # A print to a full or failing standard output (files name themselves).
+            silence_stdout()
+            return fail(f"standard output: cannot write ({error.strerror})")
         where = f"{error.filename}: " if error.filename else ""
         return fail(f"{where}{error.strerror or error}")
     except Exception as error:

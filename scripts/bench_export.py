@@ -6,12 +6,13 @@ Run by hand: `.venv/bin/python scripts/bench_export.py [--optins N] [--repeat R]
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
 
 from prospect_tui.core.campaigns import DEFAULTS
-from prospect_tui.core.consent import record_consent
+from prospect_tui.core.consent import check_chain, record_consent
 from prospect_tui.core.exporter import export_optins
 from prospect_tui.core.store import Store
 
@@ -74,10 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
+        # The seed's consent events are keyed: with a key of its own, not the user's.
+        os.environ["PROSPECT_CONSENT_KEY"] = str(out / "consent.key")
         store = Store(out / "bench.db")
         started = time.perf_counter()
         seed(store, args.optins)
         print(f"seeded {args.optins} opt-ins in {time.perf_counter() - started:.2f} s")
+        timed("consent verify", args.repeat, lambda: check_chain(store).events)
         timed("csv (French Excel)", args.repeat, lambda: export_optins(store, out / "o.csv"))
         timed(
             "csv (RFC 4180)",

@@ -27,6 +27,15 @@ def pinned_process_clock():
     mp.undo()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def consent_key_of_the_suite(tmp_path_factory):
+    """One consent key for the whole run (subprocesses inherit it), never the user's own."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PROSPECT_CONSENT_KEY", str(tmp_path_factory.mktemp("keys") / "consent.key"))
+    yield
+    mp.undo()
+
+
 class FakeClock:
     """A clock the test moves by hand."""
 

@@ -1,22 +1,35 @@
-"""Consent proof, opt-out, erasure and retention: an append-only, hash-chained event log.
+"""Consent proof, opt-out, erasure and retention: an append-only, keyed hash-chained event log.
 
 Rows are never updated or deleted (triggers, migration m002) except to become an erasure tombstone.
+
+Why the proof resists tampering by someone holding only the database file: each event's hash
+is an HMAC with a key kept outside the database (core/consent_key.py), so an edited or forged
+event cannot be given a valid hash; the head of the chain (event count, last hash, when and
+from how many unkeyed events it was sealed) is kept in `consent_head` under an HMAC of its
+own, so a log cut at its tail or emptied no longer matches its head, and the head cannot be
+rewritten to match. A database from before the key had a plain hash chain: it is verified
+and sealed once, at first use, and what came before the seal stays as verifiable as before.
+Limit: restoring a whole older copy of the file (log and head together) looks like a backup;
+an auditor who noted `consent verify --json`'s `events` and `head_hash` sees it go back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
+from prospect_tui.core.consent_key import ConsentKey, load_key
 from prospect_tui.core.emails import check_email
 from prospect_tui.core.importing.layout import text_rows
 from prospect_tui.core.phones import parse_phone
@@ -45,21 +58,21 @@ PUBLIC_FIELDS = (
 )
 
 
-def _sha256(values: list) -> str:
+def _sha256(values: list[Any]) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
 
 
-def personal_digest(event: dict) -> str:
+def personal_digest(event: dict[str, Any]) -> str:
     return _sha256([event.get(k) for k in PERSONAL_FIELDS])
 
 
-def event_hash(event: dict, prev_hash: str) -> str:
+def event_hash(event: dict[str, Any], prev_hash: str) -> str:
     """The chained hash; an erased row contributes its stored digest instead of its fields."""
     personal = event["personal_hash"] if event.get("erased_at") else personal_digest(event)
     return _sha256([prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal])
 
 
-def _all_events(conn: sqlite3.Connection) -> list[dict]:
+def _all_events(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     cursor = conn.execute("SELECT * FROM consent_events ORDER BY id")
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
@@ -69,7 +82,7 @@ def record_consent(
     conn: sqlite3.Connection,
     *,
     event: str,
-    lead: dict | None,
+    lead: dict[str, Any] | None,
     call_id: int | None,
     email: str,
     email_typed: str,
@@ -78,7 +91,7 @@ def record_consent(
     caller: str,
     at: str,
     phone_e164: str,
-    settings: dict,
+    settings: dict[str, Any],
 ) -> int:
     """Append one event (inside the caller's transaction) and chain it to the last one."""
     row = {
@@ -98,40 +111,263 @@ def record_consent(
         "purpose": settings.get("purpose", ""),
         "source": lead["source"] if lead else "",
     }
+    key = load_key()
+    head = read_head(conn) or _seal(conn, key, at)
     last = conn.execute("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1").fetchone()
     row["prev_hash"] = last[0] if last else ""
     row["personal_hash"] = personal_digest(row)
-    row["hash"] = event_hash(row, row["prev_hash"])
+    if head is None:
+        # A legacy chain that was already broken is never sealed: it keeps its plain hashes
+        # so that `consent verify` goes on reporting the break.
+        row["hash"] = event_hash(row, row["prev_hash"])
+    else:
+        _check_key(head, key)
+        row["hash"] = keyed_hash(key, row, row["prev_hash"])
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     cursor = conn.execute(
         f"INSERT INTO consent_events ({columns}) VALUES ({marks})", tuple(row.values())
     )
-    return cursor.lastrowid
+    if head is not None:
+        _write_head(conn, key, replace(head, events=head.events + 1, last_hash=row["hash"]))
+    return int(cursor.lastrowid or 0)
 
 
-def verify_chain(store: Store) -> tuple[bool, int | None, str]:
-    """(intact, id of the first bad event or None, a one-line message for people)."""
+# The keyed chain and its head
+
+
+def keyed_hash(key: ConsentKey, event: dict[str, Any], prev_hash: str) -> str:
+    """An event's HMAC: what `event_hash` covers, under the key kept outside the database.
+
+    It covers the stored `personal_hash`: verification checks first that it is the digest
+    of the contact fields (or that the row is a blank tombstone).
+    """
+    values = ["event", prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], event["personal_hash"]]
+    message = json.dumps(values, ensure_ascii=False).encode()
+    return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The `consent_head` row: how long the log is and how it ends, under an HMAC."""
+
+    events: int
+    last_hash: str
+    sealed_at: str
+    unkeyed_events: int  # the plain-hashed events of an older database, sealed as they were
+    sealed_hash: str  # the hash of the last of them ('' when none)
+    key_id: str
+    mac: str = ""
+
+    def expected_mac(self, key: ConsentKey) -> str:
+        values = [
+            "head",
+            self.events,
+            self.last_hash,
+            self.sealed_at,
+            self.unkeyed_events,
+            self.sealed_hash,
+            self.key_id,
+        ]
+        message = json.dumps(values).encode()
+        return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+_HEAD_FIELDS = ("events", "last_hash", "sealed_at", "unkeyed_events", "sealed_hash", "key_id")
+
+
+def read_head(conn: sqlite3.Connection) -> ChainHead | None:
+    found = conn.execute(f"SELECT {', '.join(_HEAD_FIELDS)}, mac FROM consent_head").fetchone()
+    return ChainHead(*found) if found else None
+
+
+def _write_head(conn: sqlite3.Connection, key: ConsentKey, head: ChainHead) -> ChainHead:
+    """Store `head` under a fresh HMAC; returns it as stored."""
+    sealed = replace(head, mac=head.expected_mac(key))
+    conn.execute(
+        f"INSERT OR REPLACE INTO consent_head (id, {', '.join(_HEAD_FIELDS)}, mac)"
+        " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(getattr(sealed, name) for name in (*_HEAD_FIELDS, "mac")),
+    )
+    return sealed
+
+
+def _check_key(head: ChainHead, key: ConsentKey) -> None:
+    """Appending with another key would make the whole log unverifiable: refuse it."""
+    if head.key_id != key.id or not hmac.compare_digest(head.mac, head.expected_mac(key)):
+        raise UserError(
+            f"the consent log is sealed with key {head.key_id}, not with {key.path} ({key.id}):"
+            " every session on this database must use the same key (PROSPECT_CONSENT_KEY)"
+        )
+
+
+def _plain_problem(events: list[dict[str, Any]]) -> tuple[int, str] | None:
+    """The first break in a plain (unkeyed) hash chain: (event id, message), or None."""
     prev = ""
-    events = _all_events(store.conn)
-    erased = 0
     for event in events:
-        number = event["id"]
-        if event["prev_hash"] != prev:
-            return False, number, f"event {number}: not chained to the event before it (removed?)"
-        if event["erased_at"]:
-            erased += 1
-            if any(event[k] for k in PERSONAL_FIELDS):
-                return False, number, f"event {number}: marked erased but still holds data"
-        elif event["personal_hash"] != personal_digest(event):
-            return False, number, f"event {number}: contact details changed after recording"
-        if event["hash"] != event_hash(event, prev):
-            return False, number, f"event {number}: fields changed after recording"
+        problem = _row_problem(event, prev)
+        if problem is None and event["hash"] != event_hash(event, prev):
+            problem = f"event {event['id']}: fields changed after recording"
+        if problem is not None:
+            return event["id"], problem
         prev = event["hash"]
-    return True, None, f"consent log intact: {len(events)} events ({erased} erased)"
+    return None
 
 
-def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict | None:
+def _row_problem(event: dict[str, Any], prev: str) -> str | None:
+    """What is wrong with an event whatever its hash formula: its link and its contact fields."""
+    number = event["id"]
+    if event["prev_hash"] != prev:
+        return f"event {number}: not chained to the event before it (removed?)"
+    if event["erased_at"]:
+        if any(event[k] for k in PERSONAL_FIELDS):
+            return f"event {number}: marked erased but still holds data"
+    elif event["personal_hash"] != personal_digest(event):
+        return f"event {number}: contact details changed after recording"
+    return None
+
+
+def _seal(conn: sqlite3.Connection, key: ConsentKey, at: str) -> ChainHead | None:
+    """Seal the log as it stands (once, at first use), if its plain chain verifies."""
+    events = _all_events(conn)
+    if _plain_problem(events) is not None:
+        return None
+    last = events[-1]["hash"] if events else ""
+    return _write_head(conn, key, ChainHead(len(events), last, at, len(events), last, key.id))
+
+
+def _keyed_problem(
+    events: list[dict[str, Any]], head: ChainHead, key: ConsentKey
+) -> tuple[int | None, str] | None:
+    """The first thing that breaks the sealed chain: (event id or None, message), or None."""
+    if not hmac.compare_digest(head.mac, head.expected_mac(key)):
+        return None, (
+            f"the head of the consent log does not match the key {key.path} ({key.id}):"
+            f" rewritten, or sealed with another key ({head.key_id})"
+        )
+    prev = ""
+    for position, event in enumerate(events, 1):
+        number = event["id"]
+        problem = _row_problem(event, prev)
+        if problem is None and position <= head.unkeyed_events:
+            if event["hash"] != event_hash(event, prev):
+                problem = f"event {number}: fields changed after recording"
+            elif position == head.unkeyed_events and event["hash"] != head.sealed_hash:
+                problem = f"event {number}: the log up to here is not the one sealed on"
+                problem += f" {head.sealed_at[:10]} (rewritten)"
+        elif problem is None and not hmac.compare_digest(
+            event["hash"], keyed_hash(key, event, prev)
+        ):
+            problem = f"event {number}: fields changed after recording, or not written by"
+            problem += " prospect (its keyed hash does not match)"
+        if problem is None and position > head.events:
+            problem = f"event {number}: not in the sealed log of {head.events} events (added)"
+        if problem is None and position == head.events and event["hash"] != head.last_hash:
+            problem = f"event {number}: not the last event the log was sealed with (rewritten)"
+        if problem is not None:
+            return number, problem
+        prev = event["hash"]
+    if len(events) < head.events:
+        missing = (events[-1]["id"] if events else 0) + 1
+        return missing, (
+            f"event {missing}: missing; the log holds {len(events)} events but was sealed with"
+            f" {head.events} (cut or emptied)"
+        )
+    return None
+
+
+@dataclass
+class ChainReport:
+    """What `consent verify` found (its --json keys: ok, first_bad_id, message, and more)."""
+
+    ok: bool
+    first_bad_id: int | None
+    message: str
+    events: int = 0
+    erased: int = 0
+    sealed_at: str | None = None
+    unkeyed_events: int | None = None
+    head_hash: str | None = None
+    key_id: str | None = None
+    key_path: str | None = None
+    unverified_exports: int = 0  # opt-in exports made with --unverified, ever
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "first_bad_id": self.first_bad_id,
+            "message": self.message,
+            "events": self.events,
+            "erased": self.erased,
+            "sealed_at": self.sealed_at,
+            "unkeyed_events": self.unkeyed_events,
+            "head_hash": self.head_hash,
+            "key_id": self.key_id,
+            "key": self.key_path,
+            "unverified_exports": self.unverified_exports,
+        }
+
+
+def check_chain(store: Store, key_file: Path | None = None) -> ChainReport:
+    """Verify the consent log against its head and the key (an auditor's copy: `key_file`).
+
+    With the session's own key, a log never sealed is sealed now if its plain chain holds;
+    an auditor's check changes nothing.
+    """
+    key = load_key(key_file, create=key_file is None)
+    conn = store.conn
+    with _snapshot(conn):
+        head = read_head(conn)
+        events = _all_events(conn)
+        exported = int(conn.execute("SELECT count(*) FROM unverified_exports").fetchone()[0])
+    if head is None and key_file is None:
+        try:
+            with store.write():
+                head = read_head(conn) or _seal(conn, key, store.now())
+                events = _all_events(conn)
+        except (sqlite3.OperationalError, UserError):
+            pass  # a read-only copy: verified as it stands, sealed by its next writer
+    report = ChainReport(True, None, "", events=len(events), key_id=key.id)
+    report.unverified_exports = exported
+    report.key_path = str(key.path)
+    report.erased = sum(1 for event in events if event["erased_at"])
+    found = _keyed_problem(events, head, key) if head else _plain_problem(events)
+    if found is not None:
+        report.ok, (report.first_bad_id, report.message) = False, found
+        return report
+    report.message = f"consent log intact: {len(events)} events ({report.erased} erased)"
+    if head is None:
+        report.message += "; not sealed with a key yet"
+        return report
+    report.sealed_at, report.unkeyed_events = head.sealed_at, head.unkeyed_events
+    report.head_hash = head.last_hash
+    if head.unkeyed_events:
+        report.message += (
+            f"; sealed on {head.sealed_at[:10]} from {head.unkeyed_events} unkeyed events"
+        )
+    return report
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so the log and its head are read as of the same instant."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def verify_chain(store: Store, key_file: Path | None = None) -> tuple[bool, int | None, str]:
+    """(intact, id of the first bad event or None, a one-line message for people)."""
+    report = check_chain(store, key_file)
+    return report.ok, report.first_bad_id, report.message
+
+
+def latest_event(conn: sqlite3.Connection, lead_id: int) -> dict[str, Any] | None:
     cursor = conn.execute(
         "SELECT * FROM consent_events WHERE lead_id = ? ORDER BY id DESC LIMIT 1", (lead_id,)
     )
@@ -170,12 +406,12 @@ def read_optout_file(path: Path) -> list[str]:
 class OptOutReport:
     """What an opt-out run did, entry by entry (the `--json` report)."""
 
-    matched: list[dict] = field(default_factory=list)  # {entry, kind, leads, withdrawn}
+    matched: list[dict[str, Any]] = field(default_factory=list)  # {entry, kind, leads, withdrawn}
     unknown: list[str] = field(default_factory=list)  # suppressed, but no lead had it
     invalid: list[str] = field(default_factory=list)  # neither an email nor a phone number
     withdrawn: int = 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "matched": self.matched,
             "unknown": self.unknown,
@@ -220,14 +456,14 @@ class _Index:
         return (self.by_email if kind == "email" else self.by_phone).get(value, set())
 
 
-def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict:
+def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict[str, Any]:
     from prospect_tui.core.campaigns import DEFAULTS, campaign_settings
 
     found = conn.execute("SELECT settings FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
     return campaign_settings({"settings": found[0]}) if found else dict(DEFAULTS)
 
 
-def _identities(conn: sqlite3.Connection, lead: dict) -> set[tuple[str, str]]:
+def _identities(conn: sqlite3.Connection, lead: dict[str, Any]) -> set[tuple[str, str]]:
     """Every email and number this lead's contact is known by (lead row and consent log)."""
     found = {("email", (lead["email"] or "").lower()), ("phone", lead["phone_e164"] or "")}
     found.add(("phone", lead["direct_line_e164"] or ""))
@@ -240,7 +476,7 @@ def _identities(conn: sqlite3.Connection, lead: dict) -> set[tuple[str, str]]:
 
 
 def _withdraw_lead(
-    conn: sqlite3.Connection, lead: dict, *, caller: str, at: str, typed: str, reason: str
+    conn: sqlite3.Connection, lead: dict[str, Any], *, caller: str, at: str, typed: str, reason: str
 ) -> int | None:
     """Withdraw consent, suppress every identity and close the lead; the new event id or None.
 
@@ -310,6 +546,8 @@ def record_optout(
             withdrawn = 0
             for lead_id in lead_ids:
                 lead = store.lead(lead_id)
+                if lead is None:
+                    continue  # indexed in this transaction: cannot be gone
                 event_id = _withdraw_lead(
                     conn, lead, caller=caller, at=at, typed=entry.strip(), reason=reason
                 )
@@ -382,7 +620,7 @@ def _erase_leads(conn: sqlite3.Connection, lead_ids: Iterable[int], at: str) -> 
     return done
 
 
-def _tombstone(conn: sqlite3.Connection, where: str, params: tuple, at: str) -> int:
+def _tombstone(conn: sqlite3.Connection, where: str, params: tuple[Any, ...], at: str) -> int:
     blanks = ", ".join(f"{name} = ''" for name in PERSONAL_FIELDS)
     return conn.execute(
         f"UPDATE consent_events SET {blanks}, erased_at = ? WHERE erased_at IS NULL AND {where}",
@@ -401,7 +639,9 @@ def forget(store: Store, value: str, *, caller: str) -> Erasure:
         lead_ids = sorted(_Index(conn).leads(kind, normal))
         identities = {identity}
         for lead_id in lead_ids:
-            identities |= _identities(conn, store.lead(lead_id))
+            lead = store.lead(lead_id)
+            if lead is not None:
+                identities |= _identities(conn, lead)
         for found_kind, found_value in identities:
             suppress(conn, found_kind, found_value, "erasure", caller, at)
         done = _erase_leads(conn, lead_ids, at)
@@ -412,14 +652,21 @@ def forget(store: Store, value: str, *, caller: str) -> Erasure:
 
 
 _AGE = re.compile(r"^\s*(\d+)\s*([ymwd])\s*$", re.IGNORECASE)
+# Retention is counted in years; a longer age is a typo, and would leave the calendar.
+_MOST = {"y": 100, "m": 1200, "w": 5217, "d": 36524}
 
 
 def cutoff(age: str, now: datetime) -> datetime:
     """The moment `age` ("3y", "18m", "6w", "90d") before `now`, by the calendar."""
     match = _AGE.match(age)
     if match is None:
-        raise UserError(f"--older-than {age!r}: write it like 3y, 18m, 6w or 90d")
-    count, unit = int(match.group(1)), match.group(2).lower()
+        shown = age if len(age) <= 16 else age[:12] + "..."
+        raise UserError(f"--older-than {shown!r}: write it like 3y, 18m, 6w or 90d")
+    digits, unit = match.group(1).lstrip("0") or "0", match.group(2).lower()
+    count = int(digits) if len(digits) <= 6 else _MOST[unit] + 1
+    if count > _MOST[unit]:
+        shown = age.strip() if len(age.strip()) <= 16 else age.strip()[:12] + "..."
+        raise UserError(f"--older-than {shown}: at most 100 years ({_MOST[unit]}{unit})")
     if unit in "wd":
         return now - timedelta(days=count * (7 if unit == "w" else 1))
     months = count * (12 if unit == "y" else 1)
@@ -447,7 +694,7 @@ SELECT id, company, last_contact FROM (
 """
 
 
-def purge_candidates(store: Store, older_than: str) -> list[dict]:
+def purge_candidates(store: Store, older_than: str) -> list[dict[str, Any]]:
     """Leads with no contact from the prospect since `older_than` ago, oldest first."""
     return store.rows(_PURGE_SQL, (iso(cutoff(older_than, store.clock())),))
 

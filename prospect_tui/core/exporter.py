@@ -6,14 +6,10 @@ RFC 4180; xlsx with text cells. Formula injection is neutralised in every format
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
-import sys
-import tempfile
+import sqlite3
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -21,6 +17,9 @@ from xml.sax.saxutils import escape as xml_escape
 from prospect_tui.core import UserError
 from prospect_tui.core.cells import RISKY, neutralize_cell, restore_cell  # noqa: F401
 from prospect_tui.core.clock import iso
+from prospect_tui.core.consent import check_chain
+from prospect_tui.core.csvout import write_csv
+from prospect_tui.core.files import write_private
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -125,7 +124,7 @@ def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, 
         " FROM calls c JOIN leads l ON l.id = c.lead_id JOIN campaigns p ON p.id = c.campaign_id"
         " WHERE c.undone_at IS NULL"
     )
-    params: tuple = ()
+    params: tuple[int, ...] = ()
     if campaign:
         sql += " AND c.campaign_id = ?"
         params = (store.campaign(campaign)["id"],)
@@ -134,19 +133,6 @@ def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, 
         # Whole seconds: French Excel reads "42.5" as a date or text, never as 42,5.
         values[6] = str(round(row[6] or 0))
         yield tuple(values)
-
-
-def _write_csv(stream: io.TextIOBase, headers: Iterable[str], rows: Iterable, excel: bool) -> int:
-    if excel:
-        writer = csv.writer(stream, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    else:
-        writer = csv.writer(stream, delimiter=",", lineterminator="\r\n")
-    writer.writerow(headers)
-    count = 0
-    for row in rows:
-        writer.writerow([neutralize_cell(v) for v in row])
-        count += 1
-    return count
 
 
 def _write_xlsx(path: Path, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
@@ -210,24 +196,6 @@ def _insert_rows(path: Path, rows_xml: bytes) -> None:
             package.writestr(info, data)
 
 
-def _atomic_output(output: Path, write) -> int:
-    """Write to a temporary file beside `output`, then rename: never a half-written file."""
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"{output}: folder {folder} does not exist")
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    os.close(fd)
-    try:
-        count = write(Path(temp))
-        os.replace(temp, output)
-    except OSError as error:
-        raise UserError(f"{output}: cannot write ({error.strerror or error})") from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return count
-
-
 def _export(
     output: Path | None,
     fmt: str,
@@ -235,28 +203,39 @@ def _export(
     rows: Iterable[tuple[str, ...]],
     excel_dialect: bool,
 ) -> int:
-    encoding = "utf-8-sig" if excel_dialect else "utf-8"
     if fmt == "xlsx":
         if output is None:
             raise UserError("xlsx needs an output file (-o PATH)")
-        return _atomic_output(output, lambda path: _write_xlsx(path, headers, list(rows)))
+        return write_private(output, lambda path: _write_xlsx(path, headers, list(rows)))
     if fmt != "csv":
         raise UserError(f"unknown export format {fmt!r} (csv or xlsx)")
-    if output is None:
-        # Same dialect as a file, so `prospect export optins > file.csv` opens right too.
-        sys.stdout.flush()
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
-        try:
-            return _write_csv(stream, headers, rows, excel_dialect)
-        finally:
-            stream.flush()
-            stream.detach()
+    # Same dialect to stdout as to a file, so `prospect export optins > file.csv` opens right.
+    return write_csv(output, headers, rows, excel=excel_dialect)
 
-    def write(path: Path) -> int:
-        with open(path, "w", encoding=encoding, newline="") as stream:
-            return _write_csv(stream, headers, rows, excel_dialect)
 
-    return _atomic_output(output, write)
+def consent_gate(store: Store, *, unverified: bool, exported_by: str) -> str | None:
+    """Check the consent log before opt-ins leave the database.
+
+    A log that fails `consent verify` stops the export (UserError) unless `unverified`:
+    then the export is recorded (who, when, what was wrong) and the problem returned.
+    """
+    report = check_chain(store)
+    if report.ok:
+        return None
+    if not unverified:
+        raise UserError(
+            f"the consent log fails verification ({report.message}): no opt-in exported;"
+            " see `prospect consent verify`, or pass --unverified to export anyway"
+        )
+    try:
+        with store.write() as conn:
+            conn.execute(
+                "INSERT INTO unverified_exports (at, exported_by, problem) VALUES (?, ?, ?)",
+                (store.now(), exported_by, report.message),
+            )
+    except sqlite3.OperationalError as error:
+        raise UserError(f"cannot record the unverified export ({error})") from None
+    return report.message
 
 
 def export_optins(
@@ -268,8 +247,18 @@ def export_optins(
     since: str | date | datetime | None = None,
     caller: str | None = None,
     excel_dialect: bool = True,
+    unverified: bool = False,
+    exported_by: str = "",
+    warn: Callable[[str], None] | None = None,
 ) -> int:
-    """Write the opt-in file (CSV to stdout when `output` is None); returns the rows written."""
+    """Write the opt-in file (CSV to stdout when `output` is None); returns the rows written.
+
+    Only from a consent log that verifies, unless `unverified` (see `consent_gate`); `warn`
+    then hears what was wrong.
+    """
+    problem = consent_gate(store, unverified=unverified, exported_by=exported_by)
+    if problem is not None and warn is not None:
+        warn(problem)
     rows = optin_rows(store, campaign, since=since, caller=caller)
     return _export(output, fmt, OPTIN_HEADERS, rows, excel_dialect)
 

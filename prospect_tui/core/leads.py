@@ -5,7 +5,9 @@ Also finding a lead by company, phone or contact name, and jumping to it.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
@@ -47,7 +49,7 @@ def save_switchboard_info(
 
 def edit_lead(
     store: Store, lead_id: int, company: str, phone: str, contact_name: str, region: str
-) -> dict:
+) -> dict[str, Any]:
     """Correct a lead's company, phone or contact; the phone is validated and must stay unique."""
     company = company.strip()
     if not company:
@@ -77,24 +79,26 @@ def edit_lead(
     return store.lead(lead_id)
 
 
-def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> list[dict]:
+def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Leads whose company, contact or phone matches `text` (digits match any phone spelling)."""
     text = text.strip()
     if not text:
         return []
     digits = "".join(ch for ch in text if ch.isdigit())
-    like = f"%{text}%"
+    # What was typed is matched as written: `%` and `_` in "100%_net" are not wildcards.
+    like = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
     # "06 12" and "0612" both match +33612...: compare digits after the leading 0.
     phone_like = f"%{digits.lstrip('0')}%" if len(digits) >= 4 else None
     return store.rows(
-        "SELECT * FROM leads WHERE campaign_id = ? AND (company LIKE ? OR contact_name LIKE ?"
-        " OR manager_name LIKE ? OR (? IS NOT NULL AND (phone_e164 LIKE ?"
-        " OR direct_line_e164 LIKE ?))) ORDER BY company LIMIT ?",
+        "SELECT * FROM leads WHERE campaign_id = ? AND (company LIKE ? ESCAPE '\\'"
+        " OR contact_name LIKE ? ESCAPE '\\' OR manager_name LIKE ? ESCAPE '\\'"
+        " OR (? IS NOT NULL AND (phone_e164 LIKE ? OR direct_line_e164 LIKE ?)))"
+        " ORDER BY company LIMIT ?",
         (campaign_id, like, like, like, phone_like, phone_like, phone_like, limit),
     )
 
 
-def claim_lead(store: Store, lead_id: int, caller: str, minutes: int) -> dict:
+def claim_lead(store: Store, lead_id: int, caller: str, minutes: int) -> dict[str, Any]:
     """Take a chosen lead (after a search) unless another caller has it on screen."""
     now = store.clock()
     with store.write() as conn:

@@ -47,3 +47,17 @@ def config_path() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path(APP) / "config.toml"
+
+
+def consent_key_path() -> Path:
+    """The secret key of the consent chain: PROSPECT_CONSENT_KEY, else beside config.toml.
+
+    Kept outside the database on purpose: whoever holds only the database file cannot
+    re-seal a consent log they have edited.
+    """
+    chosen = os.environ.get("PROSPECT_CONSENT_KEY")
+    if chosen:
+        return Path(chosen).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP) / "consent.key"

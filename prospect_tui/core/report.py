@@ -6,13 +6,15 @@ the funnel, the best hours to reach IT managers and the week's opt-outs.
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
-from prospect_tui.core import UserError
-from prospect_tui.core.stats import Period, compute
+from prospect_tui.core.files import write_private_text
+from prospect_tui.core.formatting import MISSING, duration, percent
+from prospect_tui.core.stats import Figures, Period, compute
+from prospect_tui.core.stats.figures import BestHours
 from prospect_tui.core.store import Store
 
 COLORS = {
@@ -63,28 +65,26 @@ HEADLINE = (
 )
 
 
-def _get(figures: dict, path: tuple[str, ...]):
-    value = figures
+def _get(figures: Figures, path: tuple[str, ...]) -> Any:
+    value: Any = figures
     for key in path:
         value = value[key]
     return value
 
 
-def _show(value, kind: str) -> str:
-    if value is None:
-        return "–"
+def _show(value: Any, kind: str) -> str:
     if kind == "pct":
-        return f"{value * 100:.1f} %"
+        return percent(value)
+    if kind == "duration":
+        return duration(value)
+    if value is None:
+        return MISSING
     if kind == "float":
         return f"{value:.1f}"
-    if kind == "duration":
-        minutes, seconds = divmod(round(value), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours} h {minutes:02d}" if hours else f"{minutes} min {seconds:02d} s"
     return f"{value:,}".replace(",", " ")
 
 
-def _change(now, before, kind: str, better_up: bool | None) -> str:
+def _change(now: Any, before: Any, kind: str, better_up: bool | None) -> str:
     if now is None or before is None:
         return "<td>–</td>"
     delta = now - before
@@ -143,7 +143,7 @@ def bar_chart(
     return "".join(parts)
 
 
-def heat_map(best: dict, *, label: str) -> str:
+def heat_map(best: BestHours, *, label: str) -> str:
     """Contact rate by weekday (rows) and local hour (columns): darker is better."""
     hours, weekdays = best["hours"], best["weekdays"]
     cell_w, cell_h, left, head = 52, 30, 48, 22
@@ -170,7 +170,7 @@ def heat_map(best: dict, *, label: str) -> str:
             strength = (rate - low) / (top - low) if rate is not None and top > low else 1.0
             fill = _blend(strength) if calls else "#f8fafc"
             x = left + column * cell_w
-            text = "" if rate is None else f"{rate * 100:.0f}%"
+            text = "" if rate is None else percent(rate, 0)
             ink = "#ffffff" if strength > 0.6 else "#0f172a"
             parts.append(
                 f"<rect class='cell' x='{x}' y='{y}' width='{cell_w - 2}' height='{cell_h - 2}'"
@@ -196,11 +196,13 @@ def _table(header: list[str], rows: list[list[str]], css: str = "figures") -> st
     return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell(value, kind: str = "int") -> str:
+def _cell(value: Any, kind: str = "int") -> str:
     return f"<td>{escape(_show(value, kind))}</td>"
 
 
-def optouts(store: Store, period: Period, campaign_id: int | None, caller: str | None) -> list:
+def optouts(
+    store: Store, period: Period, campaign_id: int | None, caller: str | None
+) -> list[dict[str, Any]]:
     """Consent withdrawn during the period, with who had obtained the opt-in and when."""
     # An undone opt-in is logged as a withdrawal of that call's consent: a correction by the
     # caller, not the contact opting out.
@@ -210,7 +212,7 @@ def optouts(store: Store, period: Period, campaign_id: int | None, caller: str |
         "w.at < :hi",
         "NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = w.call_id AND c.undone_at IS NOT NULL)",
     ]
-    params: dict = {"lo": period.start_iso, "hi": period.end_iso}
+    params: dict[str, Any] = {"lo": period.start_iso, "hi": period.end_iso}
     if campaign_id is not None:
         where.append("w.campaign_id = :campaign_id")
         params["campaign_id"] = campaign_id
@@ -272,18 +274,12 @@ def write_report(
     campaign: str | None = None,
     caller: str | None = None,
 ) -> Path:
-    html = build_report(store, week, campaign, caller)
-    try:
-        # Owner-only like the database: the page lists contacts' email addresses.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(html)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    """Write the page owner-only (it lists contacts' addresses), whole or not at all."""
+    write_private_text(Path(path), build_report(store, week, campaign, caller))
     return path
 
 
-def _week_against_previous(this: dict, before: dict) -> str:
+def _week_against_previous(this: Figures, before: Figures) -> str:
     rows = []
     for label, key, kind, better_up in HEADLINE:
         now_value, then_value = _get(this, key), _get(before, key)
@@ -300,14 +296,14 @@ def _week_against_previous(this: dict, before: dict) -> str:
             (
                 name,
                 [
-                    ("previous", before[key], f"{before[key]} last week"),
-                    ("this", this[key], f"{this[key]} this week"),
+                    ("previous", then_count, f"{then_count} last week"),
+                    ("this", now_count, f"{now_count} this week"),
                 ],
             )
-            for name, key in (
-                ("Calls", "calls"),
-                ("IT manager", "contacts"),
-                ("Opt-ins", "opt_ins"),
+            for name, then_count, now_count in (
+                ("Calls", before["calls"], this["calls"]),
+                ("IT manager", before["contacts"], this["contacts"]),
+                ("Opt-ins", before["opt_ins"], this["opt_ins"]),
             )
         ],
         label="This week against the previous week",
@@ -324,7 +320,7 @@ def _week_against_previous(this: dict, before: dict) -> str:
     )
 
 
-def _per_caller(figures: dict) -> str:
+def _per_caller(figures: Figures) -> str:
     callers = figures["by_caller"]
     rows = [
         [
@@ -377,7 +373,7 @@ def _per_caller(figures: dict) -> str:
     return "<h2>Per caller</h2>" + _table(header, rows) + chart + legend
 
 
-def _funnel_section(figures: dict) -> str:
+def _funnel_section(figures: Figures) -> str:
     stages = figures["funnel"]
     chart = bar_chart(
         [
@@ -393,7 +389,7 @@ def _funnel_section(figures: dict) -> str:
     return "<h2>Funnel (leads)</h2>" + chart + _table(["stage", "leads", "of the list"], rows)
 
 
-def _outcomes_section(figures: dict) -> str:
+def _outcomes_section(figures: Figures) -> str:
     outcomes = [o for o in figures["outcomes"] if o["calls"]]
     chart = bar_chart(
         [
@@ -405,10 +401,10 @@ def _outcomes_section(figures: dict) -> str:
     return "<h2>Outcomes</h2>" + chart
 
 
-def _best_hours_section(figures: dict) -> str:
+def _best_hours_section(figures: Figures) -> str:
     best = figures["best_hours"]
     top = ", ".join(
-        f"{t['weekday']} {t['hour']:02d}h ({t['rate'] * 100:.0f} %, {t['calls']} calls)"
+        f"{t['weekday']} {t['hour']:02d}h ({percent(t['rate'], 0)}, {t['calls']} calls)"
         for t in best["top"]
     )
     summary = f"<p>Best slots: {escape(top)}.</p>" if top else ""
@@ -420,7 +416,7 @@ def _best_hours_section(figures: dict) -> str:
     )
 
 
-def _optouts_section(rows: list[dict]) -> str:
+def _optouts_section(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<h2>Opt-outs of the week</h2><p class='empty'>No opt-out this week.</p>"
     body = [

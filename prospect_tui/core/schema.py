@@ -315,6 +315,35 @@ def m030_session_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m040_consent_seal(db: sqlite_utils.Database) -> None:
+    """The keyed consent chain's head, and the exports made from a log that failed to verify.
+
+    Only tables: the seal needs the key, kept outside the database, so core/consent.py
+    writes the head at first use (after checking the plain chain it seals).
+    """
+    db.execute(
+        """CREATE TABLE consent_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            events INTEGER NOT NULL,
+            last_hash TEXT NOT NULL,
+            sealed_at TEXT NOT NULL,
+            unkeyed_events INTEGER NOT NULL,
+            sealed_hash TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            mac TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE unverified_exports (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            exported_by TEXT NOT NULL,
+            problem TEXT NOT NULL
+        )"""
+    )
+
+
 def upgrade(db: sqlite_utils.Database) -> None:
     """Apply the pending migrations (the caller holds the write lock)."""
     migrations.apply(db)

@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core import stats as core_stats
+from prospect_tui.core.formatting import duration as _duration
+from prospect_tui.core.formatting import percent as _percent
 from prospect_tui.core.store import Store
 from prospect_tui.widgets.charts import Bars, HeatMap
 
@@ -37,18 +39,6 @@ PERIOD_CHOICES = [
     ("All time", "all"),
     ("Range (type below)", "range"),
 ]
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
-def _duration(seconds: float | None) -> str:
-    """Hours and minutes ("154h05"): a month of talk time is hundreds of hours."""
-    if seconds is None:
-        return "–"
-    minutes = int(seconds) // 60
-    return f"{minutes // 60}h{minutes % 60:02d}"
 
 
 class StatsScreen(Screen[None]):

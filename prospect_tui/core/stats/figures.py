@@ -1,191 +1,145 @@
 """Supervisor figures as plain data: calls, contacts, opt-ins, funnel, best hours, per caller.
 
 `compute()` feeds the stats screen, `prospect stats` and the weekly report; undone calls
-never count.
+never count. `Figures` is the record it returns (the JSON of `prospect stats --json`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any, TypedDict
 
-from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
 from prospect_tui.core.outcomes import BY_CODE, CODES
+from prospect_tui.core.stats.periods import LOCAL_TZ, Period, PeriodJson, local_midnight
 from prospect_tui.core.store import Store, connect
 
-# The team calls French SMEs: days, weeks and "best hours" are Paris wall-clock time.
-LOCAL_TZ = ZoneInfo("Europe/Paris")
-PERIODS = ("today", "week", "lastweek", "month")
-BREAKDOWNS = ("caller", "day", "hour", "campaign", "outcome")
 DIMS = ("caller", "day", "hour", "campaign")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-# Bounds that every stored ISO time sorts between: the "all time" period.
-_LOWEST, _HIGHEST = "", "9999"
 
 
-class AccessDenied(UserError):
-    """A caller who is not a supervisor asked for somebody else's figures."""
+# The record (a contract: `prospect stats --json` prints it, keys never renamed)
 
 
-# Periods
+class Row(TypedDict):
+    """One row of a breakdown: a caller, a day, an hour or a campaign."""
+
+    calls: int
+    contacts: int
+    opt_ins: int
+    switchboard: int
+    refusals: int
+    do_not_call: int
+    talk_s: float
+    contact_rate: float | None
+    opt_in_per_call: float | None
+    opt_in_per_contact: float | None
 
 
-@dataclass(frozen=True)
-class Period:
-    """Whole local (Paris) days from `first` to `last` inclusive; None ends mean unbounded."""
+class CallerRow(Row):
+    on_phone_s: float
+    calls_per_hour: float | None
+    attempts_per_opt_in: float | None
 
-    name: str
-    first: date | None
-    last: date | None
 
-    @classmethod
-    def named(cls, name: str, now: datetime) -> Period:
-        """today, week (Monday to Sunday), lastweek or month, around `now`."""
-        today = now.astimezone(LOCAL_TZ).date()
-        monday = today - timedelta(days=today.weekday())
-        if name == "today":
-            return cls(name, today, today)
-        if name == "week":
-            return cls(name, monday, monday + timedelta(days=6))
-        if name == "lastweek":
-            return cls(name, monday - timedelta(days=7), monday - timedelta(days=1))
-        if name == "month":
-            following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-            return cls(name, today.replace(day=1), following - timedelta(days=1))
-        raise UserError(f"unknown period {name!r} (choose from {', '.join(PERIODS)})")
+# The columns of a breakdown row, in order (the CSV header when a period has no calls).
+BREAKDOWN_COLUMNS = tuple(Row.__annotations__)
 
-    @classmethod
-    def between(cls, first: date, last: date) -> Period:
-        if last < first:
-            raise UserError(f"the period ends ({last}) before it starts ({first})")
-        return cls("range", first, last)
 
-    @classmethod
-    def week_of(cls, day: date) -> Period:
-        monday = day - timedelta(days=day.weekday())
-        return cls("range", monday, monday + timedelta(days=6))
+class OptInRate(TypedDict):
+    per_call: float | None
+    per_contact: float | None
+    per_lead: float | None
+    per_lead_called: float | None
 
-    @classmethod
-    def all_time(cls) -> Period:
-        return cls("all", None, None)
 
-    def previous(self) -> Period:
-        """The period of the same length just before this one (the report's comparison)."""
-        if self.first is None or self.last is None:
-            return self
-        length = self.last - self.first + timedelta(days=1)
-        return Period("range", self.first - length, self.first - timedelta(days=1))
+class Callbacks(TypedDict):
+    pending: int
+    overdue: int
 
-    @property
-    def start_iso(self) -> str:
-        return iso(local_midnight(self.first)) if self.first else _LOWEST
 
-    @property
-    def end_iso(self) -> str:
-        """Exclusive: the midnight after the last day."""
-        return iso(local_midnight(self.last + timedelta(days=1))) if self.last else _HIGHEST
+class TalkTime(TypedDict):
+    total_s: float
+    avg_s: float | None
 
-    @property
-    def label(self) -> str:
-        if self.first is None or self.last is None:
-            return "all time"
-        days = str(self.first) if self.first == self.last else f"{self.first} to {self.last}"
-        names = {"today": "today", "week": "this week", "lastweek": "last week"}
-        names["month"] = "this month"
-        return f"{names[self.name]}, {days}" if self.name in names else days
 
-    def as_json(self) -> dict:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "first_day": self.first.isoformat() if self.first else None,
-            "last_day": self.last.isoformat() if self.last else None,
-            "start": self.start_iso or None,
-            "end": None if self.end_iso == _HIGHEST else self.end_iso,
-            "time_zone": LOCAL_TZ.key,
-        }
+class FunnelStage(TypedDict):
+    stage: str
+    label: str
+    count: int
+    share: float | None
+
+
+class OutcomeShare(TypedDict):
+    code: str
+    label: str
+    calls: int
+    share: float | None
+
+
+class BestSlot(TypedDict):
+    weekday: str
+    hour: int
+    calls: int
+    contacts: int
+    rate: float
+
+
+class BestHours(TypedDict):
+    weekdays: list[str]
+    hours: list[int]
+    calls: list[list[int]]
+    contacts: list[list[int]]
+    rate: list[list[float | None]]
+    top: list[BestSlot]
+
+
+class Figures(TypedDict):
+    """Every figure for one period, campaign and caller (None: no denominator)."""
+
+    period: PeriodJson
+    campaign: str | None
+    caller: str | None
+    computed_at: str
+    calls: int
+    leads_called: int
+    contacts: int
+    opt_ins: int
+    by_outcome: dict[str, int]
+    by_caller: dict[str, CallerRow]
+    leads_in_list: int
+    penetration: float | None
+    answered: int
+    switchboard: int
+    answer_rate: float | None
+    contact_rate: float | None
+    past_switchboard_rate: float | None
+    opt_in_rate: OptInRate
+    refusals: int
+    do_not_call: int
+    callbacks: Callbacks
+    talk_time: TalkTime
+    on_phone_s: float
+    paused_s: float
+    calls_per_hour: float | None
+    attempts_per_opt_in: float | None
+    funnel: list[FunnelStage]
+    outcomes: list[OutcomeShare]
+    best_hours: BestHours
+    by_day: dict[str, Row]
+    by_hour: dict[str, Row]
+    by_campaign: dict[str, Row]
 
 
 def _parse(text: str) -> datetime:
     """A stored *_at value (fromisoformat: thousands per figure set, strptime is too slow)."""
     return datetime.fromisoformat(text)
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
-
-
-def parse_day(text: str) -> date:
-    """A day as typed on the command line: 2026-11-23 or 23/11/2026."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise UserError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)")
-
-
-def period_from_options(
-    name: str | None, date_from: str | None, date_to: str | None, now: datetime
-) -> Period:
-    """The CLI's --period / --from / --to; nothing at all means all time."""
-    if name and (date_from or date_to):
-        raise UserError("use either --period or --from/--to, not both")
-    if date_to and not date_from:
-        raise UserError("--to needs --from")
-    if date_from:
-        last = parse_day(date_to) if date_to else now.astimezone(LOCAL_TZ).date()
-        return Period.between(parse_day(date_from), last)
-    if name:
-        return Period.named(name, now)
-    return Period.all_time()
-
-
-# Who may see what
-
-
-def supervisors(config: dict) -> list[str] | None:
-    """The configured supervisors, or None when the config has no list (everyone sees all)."""
-    found = config.get("supervisors")
-    if found is None:
-        return None
-    if not isinstance(found, list) or not all(isinstance(name, str) for name in found):
-        raise UserError("config: 'supervisors' must be a list of names, e.g. [\"anne\"]")
-    return [name.strip() for name in found]
-
-
-def allowed_callers(config: dict, who: str) -> frozenset[str] | None:
-    """Callers whose figures `who` may see: None means all of them (a supervisor)."""
-    names = supervisors(config)
-    if names is None or who in names:
-        return None
-    return frozenset({who})
-
-
-def caller_filter(config: dict, who: str, requested: str | None) -> str | None:
-    """The caller to compute figures for, or None for everyone; refuses other callers' figures.
-
-    A supervisor gets what he asks; anybody else gets his own figures whatever he asks,
-    and asking for another caller's is refused (AccessDenied, a one-line UserError).
-    """
-    allowed = allowed_callers(config, who)
-    if allowed is None:
-        return requested
-    if requested is not None and requested not in allowed:
-        raise AccessDenied(
-            f"access refused: only supervisors see other callers' figures ({who!r} is not in"
-            " the config's 'supervisors' list)"
-        )
-    return who
 
 
 def callers(store: Store, campaign: str | None = None) -> list[str]:
@@ -202,6 +156,10 @@ def callers(store: Store, campaign: str | None = None) -> list[str]:
 
 
 # The figures
+
+
+# (breakdown key, outcome, reached): the calls and talk seconds summed under each.
+_Key = tuple[Any, str, str]
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -232,7 +190,7 @@ class _Tally:
         elif outcome == "do_not_call":
             self.do_not_call += calls
 
-    def row(self) -> dict:
+    def row(self) -> Row:
         return {
             "calls": self.calls,
             "contacts": self.contacts,
@@ -255,7 +213,7 @@ class _Where:
     campaign_id: int | None
     caller: str | None
 
-    def sql(self) -> tuple[str, dict]:
+    def sql(self) -> tuple[str, dict[str, Any]]:
         # Period ends are local midnights, always whole UTC hours, so comparing the hour
         # prefix is exact; it is what lets SQLite walk calls_stats_hour in order.
         parts = [
@@ -263,7 +221,7 @@ class _Where:
             "substr(started_at, 1, 13) < :hi_hour",
             "undone_at IS NULL",
         ]
-        params: dict = {
+        params: dict[str, Any] = {
             "lo_hour": self.period.start_iso[:13],
             "hi_hour": self.period.end_iso[:13],
         }
@@ -284,7 +242,7 @@ def compute(
     caller: str | None = None,
     *,
     now: datetime | None = None,
-) -> dict:
+) -> Figures:
     """Every figure of the stats screen for one period, campaign (name) and caller, as JSON data.
 
     Run it in a worker thread on its own connection (`store.clone()`): a month of a
@@ -315,15 +273,17 @@ def _figures(
     campaign_id: int | None,
     caller: str | None,
     where: str,
-    params: dict,
+    params: dict[str, Any],
     now: datetime,
-) -> dict:
+) -> Figures:
     """Everything but the lead funnel (filled in by compute)."""
     hours = _HourCache()
 
     # One row per (UTC hour, campaign, caller, outcome, reached): tens of thousands for a
     # busy month. Sum them into plain dicts first; tallies are built from the few keys left.
-    raw: dict[str, dict[tuple, list]] = {dim: defaultdict(lambda: [0, 0.0]) for dim in DIMS}
+    raw: dict[str, dict[tuple[Any, str, str], list[Any]]] = {
+        dim: defaultdict(lambda: [0, 0.0]) for dim in DIMS
+    }
     cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     caller_days: set[tuple[str, date]] = set()
     rows = store.conn.execute(
@@ -363,14 +323,16 @@ def _figures(
     callbacks = _callbacks(store, campaign_id, caller, now)
     names = dict(store.conn.execute("SELECT id, name FROM campaigns"))
 
-    callers_rows = {}
+    callers_rows: dict[str, CallerRow] = {}
     for name in sorted(by_caller):
         row = by_caller[name].row()
         seconds = on_phone["by_caller"].get(name, 0.0)
-        row["on_phone_s"] = round(seconds, 1)
-        row["calls_per_hour"] = round(row["calls"] * 3600 / seconds, 2) if seconds else None
-        row["attempts_per_opt_in"] = _ratio(row["calls"], row["opt_ins"])
-        callers_rows[name] = row
+        callers_rows[name] = CallerRow(
+            **row,
+            on_phone_s=round(seconds, 1),
+            calls_per_hour=round(row["calls"] * 3600 / seconds, 2) if seconds else None,
+            attempts_per_opt_in=_ratio(row["calls"], row["opt_ins"]),
+        )
 
     on_phone_s = on_phone["total_s"]
     return {
@@ -380,7 +342,7 @@ def _figures(
         "computed_at": iso(now),
         # The foundation's keys (issue 2): a contract, never renamed.
         "calls": total.calls,
-        "leads_called": None,
+        "leads_called": 0,  # filled in by compute(), with the funnel
         "contacts": total.contacts,
         "opt_ins": total.opt_ins,
         "by_outcome": outcomes,
@@ -428,7 +390,7 @@ def _figures(
     }
 
 
-def summary(store: Store, campaign: str | None = None) -> dict:
+def summary(store: Store, campaign: str | None = None) -> Figures:
     """All-time figures (the foundation's `prospect stats`)."""
     return compute(store, Period.all_time(), campaign)
 
@@ -448,14 +410,14 @@ class _HourCache:
         return found
 
 
-def _tallies(found: dict[tuple, list]) -> dict:
-    tallies: dict = defaultdict(_Tally)
+def _tallies(found: dict[_Key, list[Any]]) -> dict[Any, _Tally]:
+    tallies: dict[Any, _Tally] = defaultdict(_Tally)
     for (key, outcome, reached), (calls, talk_s) in found.items():
         tallies[key].add(outcome, reached, calls, talk_s)
     return tallies
 
 
-def _lead_funnel(path: Path, where: str, params: dict) -> dict:
+def _lead_funnel(path: Path, where: str, params: dict[str, Any]) -> dict[str, int]:
     """Distinct leads called, answered, manager reached and opted in over the calls selected.
 
     The stages nest (an opt-in reached the manager, who was reached past the switchboard),
@@ -483,7 +445,7 @@ def _lead_funnel(path: Path, where: str, params: dict) -> dict:
     }
 
 
-def _funnel(leads_in_list: int, counts: dict) -> list[dict]:
+def _funnel(leads_in_list: int, counts: dict[str, int]) -> list[FunnelStage]:
     stages = (
         ("leads", "Leads in the list", leads_in_list),
         ("called", "Called", counts["called"]),
@@ -497,7 +459,7 @@ def _funnel(leads_in_list: int, counts: dict) -> list[dict]:
     ]
 
 
-def _best_hours(cells: dict[tuple[int, int], list[int]], total_calls: int) -> dict:
+def _best_hours(cells: dict[tuple[int, int], list[int]], total_calls: int) -> BestHours:
     """The contact rate by weekday and local hour, as a grid, plus the best few slots."""
     weekdays = [d for d in range(7) if d < 5 or any(w == d for w, _ in cells)]
     if cells:
@@ -536,10 +498,12 @@ def _best_hours(cells: dict[tuple[int, int], list[int]], total_calls: int) -> di
     }
 
 
-def _callbacks(store: Store, campaign_id: int | None, caller: str | None, now: datetime) -> dict:
+def _callbacks(
+    store: Store, campaign_id: int | None, caller: str | None, now: datetime
+) -> Callbacks:
     """Callbacks not yet made (state now, whatever the period); overdue ones are past due."""
     parts = ["done_at IS NULL"]
-    params: dict = {"now": iso(now)}
+    params: dict[str, Any] = {"now": iso(now)}
     if campaign_id is not None:
         parts.append("campaign_id = :campaign_id")
         params["campaign_id"] = campaign_id
@@ -557,13 +521,19 @@ def _callbacks(store: Store, campaign_id: int | None, caller: str | None, now: d
     return {"pending": row[0], "overdue": int(row[1])}
 
 
+class _OnPhone(TypedDict):
+    total_s: float
+    paused_s: float
+    by_caller: dict[str, float]
+
+
 def _time_on_phone(
     store: Store,
     period: Period,
     campaign_id: int | None,
     caller_days: Iterable[tuple[str, date]],
     now: datetime,
-) -> dict:
+) -> _OnPhone:
     """Seconds on the phone: per caller and local day, first call start to last call end,
     minus the pauses recorded in between (VICIdial's login time minus pause time)."""
     days = sorted(caller_days)
@@ -642,118 +612,3 @@ def _pauses(
         elif end > start:
             merged.append((start, end))
     return found
-
-
-# Tables and CSV for the command line
-
-
-def breakdown(figures: dict, by: str = "caller") -> list[dict]:
-    """Rows of one breakdown (caller, day, hour, campaign or outcome), each with its key."""
-    if by not in BREAKDOWNS:
-        raise UserError(f"unknown breakdown {by!r} (choose from {', '.join(BREAKDOWNS)})")
-    if by == "outcome":
-        return [
-            {"outcome": o["code"], "label": o["label"], "calls": o["calls"], "share": o["share"]}
-            for o in figures["outcomes"]
-        ]
-    return [{by: key, **row} for key, row in figures[f"by_{by}"].items()]
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, second = divmod(round(seconds), 60)
-    hours, minute = divmod(minutes, 60)
-    return f"{hours}h{minute:02d}" if hours else f"{minute}m{second:02d}s"
-
-
-def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for r in [header, *rows]:
-        cells = [str(r[0]).ljust(widths[0])]
-        cells += [str(cell).rjust(width) for cell, width in zip(r[1:], widths[1:], strict=True)]
-        lines.append("  ".join(cells).rstrip())
-    return lines
-
-
-def format_table(figures: dict, by: str = "caller") -> str:
-    """The figures as text for a terminal: headline, funnel, one breakdown, best hours."""
-    f = figures
-    rate = f["opt_in_rate"]
-    scope = [f["period"]["label"], f"campaign: {f['campaign'] or 'all'}"]
-    scope.append(f"caller: {f['caller'] or 'all'}")
-    lines = [
-        " | ".join(scope),
-        "",
-        f"Calls            {f['calls']:>8}   leads called {f['leads_called']} of"
-        f" {f['leads_in_list']} ({_percent(f['penetration'])} of the list)",
-        f"Switchboard      {f['switchboard']:>8}   answered {_percent(f['answer_rate'])}",
-        f"IT manager       {f['contacts']:>8}   contact rate {_percent(f['contact_rate'])},"
-        f" {_percent(f['past_switchboard_rate'])} past the switchboard",
-        f"Opt-ins          {f['opt_ins']:>8}   {_percent(rate['per_call'])} per call,"
-        f" {_percent(rate['per_contact'])} per contact, {_percent(rate['per_lead'])} of the list",
-        f"Refused          {f['refusals']:>8}   do not call {f['do_not_call']}",
-        f"Callbacks due    {f['callbacks']['pending']:>8}   overdue {f['callbacks']['overdue']}",
-        f"Talk time        {_duration(f['talk_time']['total_s']):>8}"
-        f"   average {_duration(f['talk_time']['avg_s'])} per call",
-        f"On the phone     {_duration(f['on_phone_s']):>8}   "
-        + (f"{f['calls_per_hour']:.1f} calls per hour" if f["calls_per_hour"] else "-")
-        + " (pauses excluded)",
-        "Calls per opt-in "
-        + (f"{f['attempts_per_opt_in']:>8.1f}" if f["attempts_per_opt_in"] else f"{'-':>8}"),
-        "",
-        "Funnel",
-    ]
-    lines += _grid(
-        ["stage", "leads", "of list"],
-        [[s["label"], s["count"], _percent(s["share"])] for s in f["funnel"]],
-    )
-    lines += ["", f"By {by}"]
-    rows = breakdown(f, by)
-    if by == "outcome":
-        lines += _grid(
-            ["outcome", "calls", "share"],
-            [[r["label"], r["calls"], _percent(r["share"])] for r in rows],
-        )
-    elif not rows:
-        lines.append("(no calls in this period)")
-    else:
-        lines += _grid(
-            [by, "calls", "switchboard", "manager", "contact", "opt-ins", "per contact", "talk"],
-            [
-                [
-                    r[by],
-                    r["calls"],
-                    r["switchboard"],
-                    r["contacts"],
-                    _percent(r["contact_rate"]),
-                    r["opt_ins"],
-                    _percent(r["opt_in_per_contact"]),
-                    _duration(r["talk_s"]),
-                ]
-                for r in rows
-            ],
-        )
-    top = f["best_hours"]["top"]
-    if top:
-        slots = ", ".join(f"{t['weekday']} {t['hour']:02d}h ({_percent(t['rate'])})" for t in top)
-        lines += ["", f"Best hours to reach IT managers: {slots}"]
-    return "\n".join(lines)
-
-
-def to_csv(figures: dict, by: str = "caller") -> str:
-    """One breakdown as CSV for French Excel (';', every field quoted, CRLF)."""
-    rows = breakdown(figures, by)
-    fields = list(rows[0]) if rows else [by, *_Tally().row()]
-    out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=fields, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
