@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import Clock, default_clock, iso
+from prospect_tui.core.files import private_folder
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -37,12 +38,13 @@ SCHEMA_VERSION = 7
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600), before SQLite opens it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    except OSError as error:
+    except (OSError, UserError) as error:
         # mkdir says "File exists" when a parent is a regular file: name that file.
         blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-        reason = f"{blocking} is not a folder" if blocking else error.strerror
+        detail = error.strerror if isinstance(error, OSError) else str(error)
+        reason = f"{blocking} is not a folder" if blocking else detail
         raise UserError(f"{path}: cannot create the database ({reason})") from None
     os.close(fd)
 

@@ -204,3 +204,9 @@ def test_a_database_migrated_step_by_step_ends_like_a_fresh_one(tmp_path):
 def test_a_folder_given_as_the_database_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a database file"):
         Store(tmp_path)
+
+
+def test_the_folders_made_for_a_new_database_are_private(tmp_path) -> None:
+    Store(tmp_path / "team" / "prospect" / "p.db").close()
+    for folder in (tmp_path / "team", tmp_path / "team" / "prospect"):
+        assert folder.stat().st_mode & 0o777 == 0o700

@@ -6,7 +6,6 @@ is renamed into place only once the batch is committed.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
@@ -25,7 +24,8 @@ import phonenumbers
 
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import campaign_settings
-from prospect_tui.core.cells import neutralize_cell, restore_cell
+from prospect_tui.core.cells import restore_cell
+from prospect_tui.core.csvout import EXCEL
 from prospect_tui.core.files import write_private
 from prospect_tui.core.importing.layout import shown_path
 from prospect_tui.core.importing.lead_file import LeadFile, describe_layout, read_lead_file
@@ -233,8 +233,8 @@ class _Batch:
         lead_file = self.lead_file
         builder = _LeadBuilder(lead_file.columns, lead_file.mapping, self.report.region)
         phone_column = lead_file.mapping["phone"]
-        writer = csv.writer(rejects, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow([neutralize_cell(c) for c in (*REJECTS_HEADER, *lead_file.columns)])
+        # The project's one CSV dialect for Excel: formula cells neutralised like every export.
+        rejects.write(EXCEL.line((*REJECTS_HEADER, *lead_file.columns)))
         chunks = _chunks(lead_file.records())
         chunk = next(chunks, None)
         if chunk is not None:
@@ -246,7 +246,7 @@ class _Batch:
             if following is not None:
                 # The helpers parse the next chunk while this one is written.
                 pool.submit([row[phone_column] for _, row in following])
-            self._write(chunk, phones, prepared, writer)
+            self._write(chunk, phones, prepared, rejects)
             bar.update(*lead_file.progress())
             chunk = following
 
@@ -255,7 +255,7 @@ class _Batch:
         chunk: list[tuple[int, list[str]]],
         phones: list[Parsed],
         prepared: list[tuple[str, ...]],
-        rejects: Any,
+        rejects: IO[str],
     ) -> None:
         report = self.report
         known = _companies_by_phone(self.conn, {p[0] for p in phones if p is not None})
@@ -286,7 +286,7 @@ class _Batch:
                 (self.campaign_id, report.batch_id, *phone[:4], *values, self.provenance, self.now)
             )
         self.conn.executemany(INSERT_LEAD, leads)
-        rejects.writerows([neutralize_cell(str(cell)) for cell in row] for row in rejected)
+        rejects.writelines(EXCEL.line(row) for row in rejected)
         report.rows_read += len(chunk)
         report.imported += len(leads)
 
