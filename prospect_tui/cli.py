@@ -348,13 +348,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from prospect_tui.core.config import home_zone
     from prospect_tui.core.report import write_report
-    from prospect_tui.core.stats import LOCAL_TZ, Period, parse_day
+    from prospect_tui.core.stats import Period, parse_day
 
     caller = figures_caller(args)
     store = open_store(args)
     # Read on Monday mornings: without a date, the last complete week.
-    today = store.clock().astimezone(LOCAL_TZ).date()
+    today = store.clock().astimezone(home_zone()).date()
     week = Period.week_of(parse_day(args.week) if args.week else today - timedelta(days=7))
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")

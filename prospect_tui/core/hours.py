@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prospect_tui.core import UserError
+from prospect_tui.core.config import home_zone
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
 
-DEFAULT_ZONE = "Europe/Paris"
 DEFAULT_HOURS = "mon-fri 09:00-12:30,14:00-18:30"
 # Décret 2022-1313 (consumer calls): weekdays 10:00-13:00 and 14:00-20:00, callee's time.
 CONSUMER_HOURS = "mon-fri 10:00-13:00,14:00-20:00"
@@ -191,9 +191,9 @@ def parse_hours(text: str) -> Schedule:
 def callee_zone(name: str | None) -> ZoneInfo:
     """The lead's time zone; an empty or unknown name falls back to Paris."""
     try:
-        return ZoneInfo(name) if name else ZoneInfo(DEFAULT_ZONE)
+        return ZoneInfo(name) if name else home_zone()
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
+        return home_zone()
 
 
 def zone_label(name: str | None) -> str:

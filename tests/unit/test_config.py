@@ -108,3 +108,19 @@ def test_every_key_is_in_the_readme_table():
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", README.read_text(), re.MULTILINE))
     missing = [key for key in KEYS if key not in documented]
     assert not missing, f"config keys missing from README's configuration table: {missing}"
+
+
+def test_the_home_time_zone_sets_the_days_of_the_figures(store, tmp_path, monkeypatch, capsys):
+    """Days, weeks and hours of the figures follow `home_timezone`, read in one place."""
+    import json
+
+    from prospect_tui.cli import main
+
+    config = tmp_path / "tokyo.toml"
+    config.write_text('home_timezone = "Asia/Tokyo"\n', encoding="utf-8")
+    monkeypatch.setenv("PROSPECT_CONFIG", str(config))
+    assert main(["--db", str(store.path), "stats", "--period", "today", "--json"]) == 0
+    period = json.loads(capsys.readouterr().out)["period"]
+    assert period["time_zone"] == "Asia/Tokyo"
+    # 10:00 UTC on the 23rd is 19:00 in Tokyo: the day began at 15:00 UTC on the 22nd.
+    assert period["start"] == "2026-11-22T15:00:00Z"

@@ -11,7 +11,6 @@ from prospect_tui.core.stats.access import (
 )
 from prospect_tui.core.stats.figures import Figures, Row, callers, compute, summary
 from prospect_tui.core.stats.periods import (
-    LOCAL_TZ,
     PERIODS,
     Period,
     local_midnight,
@@ -22,7 +21,6 @@ from prospect_tui.core.stats.render import BREAKDOWNS, breakdown, format_table, 
 
 __all__ = [
     "BREAKDOWNS",
-    "LOCAL_TZ",
     "PERIODS",
     "AccessDenied",
     "Figures",

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from prospect_tui.core.clock import iso
+from prospect_tui.core.config import home_zone
 from prospect_tui.core.outcomes import BY_CODE, CODES
-from prospect_tui.core.stats.periods import LOCAL_TZ, Period, PeriodJson, local_midnight
+from prospect_tui.core.stats.periods import Period, PeriodJson, local_midnight
 from prospect_tui.core.store import Store, connect
 
 DIMS = ("caller", "day", "hour", "campaign")
@@ -404,7 +405,7 @@ class _HourCache:
     def __call__(self, hour_utc: str) -> tuple[date, str, tuple[int, int]]:
         found = self.seen.get(hour_utc)
         if found is None:
-            local = datetime.fromisoformat(hour_utc + ":00+00:00").astimezone(LOCAL_TZ)
+            local = datetime.fromisoformat(hour_utc + ":00+00:00").astimezone(home_zone())
             found = (local.date(), f"{local.hour:02d}", (local.weekday(), local.hour))
             self.seen[hour_utc] = found
         return found

@@ -1,6 +1,6 @@
 """Periods of the supervisor's figures: whole local days, named (today, week...) or typed.
 
-Days, weeks and "best hours" are wall-clock time where the team calls (LOCAL_TZ).
+Days, weeks and "best hours" are wall-clock time where the team calls (`home_timezone`).
 """
 
 from __future__ import annotations
@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypedDict
-from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
+from prospect_tui.core.config import home_zone
 
 # The team calls French SMEs: days, weeks and "best hours" are Paris wall-clock time.
-LOCAL_TZ = ZoneInfo("Europe/Paris")
 PERIODS = ("today", "week", "lastweek", "month")
 # Bounds that every stored ISO time sorts between: the "all time" period.
 _LOWEST, _HIGHEST = "", "9999"
@@ -43,7 +42,7 @@ class Period:
     @classmethod
     def named(cls, name: str, now: datetime) -> Period:
         """today, week (Monday to Sunday), lastweek or month, around `now`."""
-        today = now.astimezone(LOCAL_TZ).date()
+        today = now.astimezone(home_zone()).date()
         monday = today - timedelta(days=today.weekday())
         if name == "today":
             return cls(name, today, today)
@@ -104,12 +103,12 @@ class Period:
             "last_day": self.last.isoformat() if self.last else None,
             "start": self.start_iso or None,
             "end": None if self.end_iso == _HIGHEST else self.end_iso,
-            "time_zone": LOCAL_TZ.key,
+            "time_zone": home_zone().key,
         }
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day, time(), home_zone()).astimezone(UTC)
 
 
 def parse_day(text: str) -> date:
@@ -131,7 +130,7 @@ def period_from_options(
     if date_to and not date_from:
         raise UserError("--to needs --from")
     if date_from:
-        last = parse_day(date_to) if date_to else now.astimezone(LOCAL_TZ).date()
+        last = parse_day(date_to) if date_to else now.astimezone(home_zone()).date()
         return Period.between(parse_day(date_from), last)
     if name:
         return Period.named(name, now)
