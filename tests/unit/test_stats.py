@@ -13,6 +13,7 @@ import pytest
 from prospect_tui.cli import main
 from prospect_tui.core import UserError, stats
 from prospect_tui.core.clock import iso
+from prospect_tui.core.config import home_zone
 from prospect_tui.core.dialing import CallbackRequest, Dialer, OptIn
 from prospect_tui.core.stats import AccessDenied, Period
 from prospect_tui.core.store import Store
@@ -24,7 +25,7 @@ MONDAY = date(2026, 11, 16)
 
 def paris(day: date, hhmm: str) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=stats.LOCAL_TZ)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=home_zone())
 
 
 def add_call(
