@@ -37,12 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
     session_options(parser)
+    # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
         "demo", parents=[common], help="build a fresh demo database and open the session on it"
     )
     session_options(demo, suppress=True)
+    demo.add_argument(
+        "--serve", action="store_true", help="serve the demo to browsers, with two demo users"
+    )
+    serve_options(demo)
 
     commands.add_parser("locate", parents=[common], help="print the paths in use")
 
@@ -161,7 +167,59 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("name", metavar="NAME")
     change.add_argument("key", metavar="KEY", help="a key that `campaign show` prints")
     change.add_argument("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off')
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="serve the session to browsers, with logins (users)"
+    )
+    serve_options(serve)
+
+    user = commands.add_parser("user", parents=[common], help="who may log in to `serve`")
+    user_actions = user.add_subparsers(dest="user_action", metavar="ACTION", required=True)
+    user_add = user_actions.add_parser("add", parents=[common], help="add a user")
+    user_add.add_argument("name", metavar="NAME")
+    user_add.add_argument("--role", choices=("caller", "supervisor"), default="caller")
+    password_option(user_add)
+    user_list = user_actions.add_parser("list", parents=[common], help="every user and role")
+    user_list.add_argument("--json", action="store_true", help="print JSON")
+    user_passwd = user_actions.add_parser(
+        "passwd", parents=[common], help="set a new password (enables a disabled user)"
+    )
+    user_passwd.add_argument("name", metavar="NAME")
+    password_option(user_passwd)
+    user_disable = user_actions.add_parser(
+        "disable", parents=[common], help="refuse logins; open sessions end"
+    )
+    user_disable.add_argument("name", metavar="NAME")
+    user_remove = user_actions.add_parser(
+        "remove", parents=[common], help="delete the login (calls stay)"
+    )
+    user_remove.add_argument("name", metavar="NAME")
+    user_log = user_actions.add_parser(
+        "log", parents=[common], help="logins, logouts, failures and refusals"
+    )
+    user_log.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument(
+        "--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"
+    )
+    parser.add_argument("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)")
+    parser.add_argument("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)")
+    parser.add_argument(
+        "--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"
+    )
+
+
+def password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (for scripts)",
+    )
 
 
 def session_options(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
@@ -197,7 +255,15 @@ def open_store(args: argparse.Namespace) -> Store:
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
 
-    app = make_app(store, caller=args.caller or _caller_default(), campaign_name=args.campaign)
+    config = None
+    if getattr(args, "served", False):
+        from prospect_tui.core.locations import load_config
+        from prospect_tui.core.users import served_config
+
+        config = served_config(store, args.caller, load_config())
+    app = make_app(
+        store, caller=args.caller or _caller_default(), campaign_name=args.campaign, config=config
+    )
     app.run()
     return app.return_code or 0
 
@@ -211,6 +277,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     path = Path(args.db) if getattr(args, "db", None) else demo_database_path()
     store = build_demo(path)
+    if args.serve:
+        from prospect_tui.serve import add_demo_users, run_server
+
+        for name, password, role in add_demo_users(store):
+            print(f"demo user {name} ({role}), password: {password}")
+        return run_server(store, args)
     args.campaign = getattr(args, "campaign", None) or "demo"
     args.caller = getattr(args, "caller", None)
     return run_session(store, args)
@@ -397,6 +469,55 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from prospect_tui.serve import run_server
+
+    return run_server(open_store(args), args)
+
+
+def read_password(args: argparse.Namespace) -> str:
+    """One line of stdin with --password-stdin; else asked twice on the terminal, never echoed."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask the password on: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UserError("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    store = open_store(args)
+    action = args.user_action
+    if action == "add":
+        users.check_name(args.name)
+        added = users.add_user(store, args.name, read_password(args), args.role)
+        print(f"user {added.name} added ({added.role})", file=sys.stderr)
+    elif action == "list":
+        found = users.list_users(store)
+        if args.json:
+            print(json.dumps([user.as_json() for user in found], ensure_ascii=False))
+        else:
+            print(users.format_users(found))
+    elif action == "passwd":
+        users.require_user(store, args.name)
+        users.set_password(store, args.name, read_password(args))
+        print(f"password of {args.name} changed", file=sys.stderr)
+    elif action == "disable":
+        users.disable_user(store, args.name)
+        print(f"user {args.name} disabled", file=sys.stderr)
+    elif action == "remove":
+        users.remove_user(store, args.name)
+        print(f"user {args.name} removed", file=sys.stderr)
+    else:
+        rows = users.access_log(store)
+        print(json.dumps(rows, ensure_ascii=False) if args.json else users.format_access_log(rows))
+    return 0
+
+
 COMMANDS = {
     None: cmd_session,
     "demo": cmd_demo,
@@ -411,6 +532,8 @@ COMMANDS = {
     "forget": cmd_forget,
     "purge": cmd_purge,
     "verify-emails": cmd_verify_emails,
+    "serve": cmd_serve,
+    "user": cmd_user,
 }
 
 
