@@ -42,6 +42,7 @@ QUIT_TIMEOUT_S = 5.0
 SWEEP_INTERVAL_S = 5.0
 CTRL_Q = b"\x11"
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
+SESSION = web.RequestKey("session", Session)
 
 
 def app_command(store: Store) -> Callable[[str], list[str]]:
@@ -154,10 +155,12 @@ class ProspectServer:
                         self.log_refusal(request, "", f"no session for {request.path[:40]}")
                         raise web.HTTPUnauthorized(text="log in first\n")
                     raise web.HTTPSeeOther("/login")
-                request["session"] = session
+                request[SESSION] = session
                 response = await handler(request)
         except web.HTTPException as refusal:
-            response = refusal
+            response = web.Response(
+                status=refusal.status, text=refusal.text, headers=refusal.headers
+            )
         if not response.prepared:
             headers = response.headers
             headers["Content-Security-Policy"] = pages.CONTENT_SECURITY_POLICY
@@ -244,7 +247,7 @@ class ProspectServer:
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)
         users.log_access(self.store, "login", username, address)
-        response = web.HTTPSeeOther("/")
+        response = redirect("/")
         response.set_cookie(
             SESSION_COOKIE, token, path="/", httponly=True, samesite="Strict", secure=self.secure
         )
@@ -252,12 +255,12 @@ class ProspectServer:
         return response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session: Session = request[SESSION]
         self.sessions.close(request.cookies.get(SESSION_COOKIE))
         await self.stop_apps(lambda service: service.session_id == session.id)
         log.info("logout: %s from %s", session.user, self.address(request))
         users.log_access(self.store, "logout", session.user, self.address(request))
-        response = web.HTTPSeeOther("/login")
+        response = redirect("/login")
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -272,7 +275,7 @@ class ProspectServer:
         return web.Response(text=body, content_type="text/html")
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session: Session = request[SESSION]
         origin = request.headers.get("Origin", "")
         if origin != self.own_origin(request):
             # Cross-site websocket hijacking: a page elsewhere riding on the browser's cookie.
@@ -304,7 +307,7 @@ class ProspectServer:
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         """A file the app delivered, for the session whose app delivered it, and no other."""
-        session: Session = request["session"]
+        session: Session = request[SESSION]
         key = request.match_info["key"]
         try:
             meta = await self.downloads.get_download_metadata(key)
@@ -390,6 +393,10 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
             await service.blur()
         elif kind == "focus":
             await service.focus()
+
+
+def redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _bounded(value: object, default: int, low: int, high: int) -> int:
