@@ -11,8 +11,9 @@ import hmac
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ SWEEP_INTERVAL_S = 5.0
 CTRL_Q = b"\x11"
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
 SESSION = web.RequestKey("session", Session)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def app_command(store: Store) -> Callable[[str], list[str]]:
@@ -143,7 +145,7 @@ class ProspectServer:
         return app
 
     @web.middleware
-    async def guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every route but the login form and its assets needs a live session."""
         try:
             if request.path == "/login" or request.path.startswith("/assets/"):
@@ -361,7 +363,7 @@ class ProspectServer:
                 for name in gone:
                     self.sessions.close_user(name)
                     log.warning("ending the apps of %s: user disabled or removed", name)
-                    await self.stop_apps(lambda service, name=name: service.user == name)
+                    await self.stop_apps(partial(_runs_as, name))
 
         task = asyncio.create_task(sweep())
         yield
@@ -393,6 +395,10 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
             await service.blur()
         elif kind == "focus":
             await service.focus()
+
+
+def _runs_as(name: str, service: UserAppService) -> bool:
+    return service.user == name
 
 
 def redirect(location: str) -> web.Response:
