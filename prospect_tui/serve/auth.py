@@ -19,6 +19,7 @@ LOGIN_COOKIE = "prospect_login"
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=5)
 LOCKOUT = timedelta(minutes=5)
+MAX_TRACKED = 10_000
 
 
 def new_token() -> str:
@@ -105,6 +106,8 @@ class LoginLimiter:
 
     def failed(self, user: str, address: str) -> None:
         now = self.clock()
+        if len(self._failures) > MAX_TRACKED:
+            self._forget_before(now - max(FAILURE_WINDOW, LOCKOUT))
         for key in self.keys(user, address):
             recent = self._failures.setdefault(key, deque())
             recent.append(now)
@@ -113,6 +116,13 @@ class LoginLimiter:
             if len(recent) >= MAX_FAILURES:
                 self._locked_until[key] = now + LOCKOUT
                 recent.clear()
+
+    def _forget_before(self, moment: datetime) -> None:
+        """Drops what can no longer count: guessing many names must not fill the memory."""
+        for key in [k for k, times in self._failures.items() if not times or times[-1] < moment]:
+            del self._failures[key]
+        for key in [k for k, until in self._locked_until.items() if until < moment]:
+            del self._locked_until[key]
 
     def succeeded(self, user: str) -> None:
         self._failures.pop(self.keys(user, "")[0], None)

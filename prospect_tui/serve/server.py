@@ -121,6 +121,9 @@ class ProspectServer:
         self.downloads = DownloadManager()
         self.services: dict[str, UserAppService] = {}
         self.app_argv = app_argv or app_command(store)
+        # One password check at a time: the failure count is exact even for attempts sent
+        # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
+        self.login_lock = asyncio.Lock()
 
     # The application
 
@@ -230,21 +233,22 @@ class ProspectServer:
             self.log_refusal(request, username, "login form without its CSRF token")
             return self._login_response(request, "expired", 403, username)
         address = self.address(request)
-        wait = self.limiter.retry_after(username, address)
-        if wait:
-            self.log_refusal(request, username, "too many failed logins")
-            response = self._login_response(request, "locked", 429, username)
-            response.headers["Retry-After"] = str(wait)
-            return response
-        hashed = users.stored_hash(self.store, username)
-        loop = asyncio.get_running_loop()
-        # argon2id takes tens of milliseconds: off the event loop, so other tabs keep going.
-        matches = await loop.run_in_executor(None, users.password_matches, hashed, password)
-        if not matches:
-            self.limiter.failed(username, address)
-            log.info("failed login for %s from %s", username or "-", address)
-            users.log_access(self.store, "login_failed", username, address)
-            return self._login_response(request, "wrong", 401, username)
+        async with self.login_lock:
+            wait = self.limiter.retry_after(username, address)
+            if wait:
+                self.log_refusal(request, username, "too many failed logins")
+                response = self._login_response(request, "locked", 429, username)
+                response.headers["Retry-After"] = str(wait)
+                return response
+            hashed = users.stored_hash(self.store, username)
+            loop = asyncio.get_running_loop()
+            # argon2id takes tens of milliseconds: off the event loop, so apps keep going.
+            matches = await loop.run_in_executor(None, users.password_matches, hashed, password)
+            if not matches:
+                self.limiter.failed(username, address)
+                log.info("failed login for %s from %s", username or "-", address)
+                users.log_access(self.store, "login_failed", username, address)
+                return self._login_response(request, "wrong", 401, username)
         self.limiter.succeeded(username)
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)

@@ -284,3 +284,11 @@ async def test_stopping_the_server_puts_open_leads_back_and_logs_no_password(
         logged = " ".join(str(row) for row in conn.execute("SELECT * FROM access_log"))
     for secret in (*PASSWORDS.values(), "a-wrong-secret"):
         assert secret not in log and secret not in logged
+
+
+async def test_failed_logins_sent_in_parallel_are_counted_exactly(served, browser_session):
+    attempts = [
+        post_login(browser_session(), served.base, "ann", f"guess-{n}-guess") for n in range(8)
+    ]
+    statuses = sorted(response.status for response in await asyncio.gather(*attempts))
+    assert statuses == [401] * 5 + [429] * 3
