@@ -95,6 +95,9 @@ class Caller:
         self.latencies: list[float] = []
         self.calls = 0
         self.websocket: aiohttp.ClientWebSocketResponse | None = None
+        self.arrived = asyncio.Event()
+        self.closed = False
+        self.reader: asyncio.Task[None] | None = None
 
     async def log_in(self) -> None:
         async with self.http.get(self.base + "/login") as form:
@@ -106,17 +109,27 @@ class Caller:
     async def open(self) -> None:
         url = self.base + "/ws?width=110&height=34"
         self.websocket = await self.http.ws_connect(url, origin=self.base, max_msg_size=0)
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        """Reads every frame as it comes (a browser does; the server's pings get answered),
+        keeping the screen text, escapes stripped, since the last key."""
+        assert self.websocket is not None
+        async for message in self.websocket:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.screen += ESCAPES.sub("", self.decoder.decode(message.data))
+                self.arrived.set()
+        self.closed = True
+        self.arrived.set()
 
     async def wait_for(self, pattern: str, timeout: float = 300.0) -> re.Match[str]:
-        """Frames until `pattern` (a regex) is on screen; returns its match."""
-        assert self.websocket is not None
+        """Until `pattern` (a regex) is on screen; returns its match."""
         async with asyncio.timeout(timeout):
-            while not (found := re.search(pattern, ESCAPES.sub("", self.screen))):
-                message = await self.websocket.receive()
-                if message.type == aiohttp.WSMsgType.BINARY:
-                    self.screen += self.decoder.decode(message.data)
-                elif message.type != aiohttp.WSMsgType.TEXT:
-                    raise RuntimeError(f"{self.name}: socket closed ({message.type})")
+            while not (found := re.search(pattern, self.screen)):
+                if self.closed:
+                    raise RuntimeError(f"{self.name}: the server closed the session")
+                self.arrived.clear()
+                await self.arrived.wait()
         return found
 
     async def press(self) -> None:
@@ -132,6 +145,8 @@ class Caller:
         if self.websocket is not None:
             await self.websocket.close()
         await self.http.close()
+        if self.reader is not None:
+            await self.reader
 
 
 async def run(base: str, server_pid: int, sessions: int, interval: float, duration: float):
@@ -225,6 +240,10 @@ def main() -> None:
                     flush=True,
                 )
                 time.sleep(3)  # the closed sessions' apps quit before the next N
+        except BaseException:
+            log.flush()
+            print((Path(folder) / "serve.log").read_text()[-3000:], file=sys.stderr)
+            raise
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
