@@ -281,7 +281,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from prospect_tui.serve import add_demo_users, run_server
 
         for name, password, role in add_demo_users(store):
-            print(f"demo user {name} ({role}), password: {password}")
+            print(f"demo user {name} ({role}), password: {password}", flush=True)
         return run_server(store, args)
     args.campaign = getattr(args, "campaign", None) or "demo"
     args.caller = getattr(args, "caller", None)

@@ -11,6 +11,8 @@ import json
 import re
 import secrets
 import sqlite3
+import subprocess
+import sys
 
 import aiohttp
 import pytest
@@ -19,7 +21,7 @@ from aiohttp.test_utils import TestServer
 from prospect_tui.core import users
 from prospect_tui.core.store import Store
 from prospect_tui.serve.server import ProspectServer, app_command
-from tests.e2e.served import PASSWORDS, RunningServer, served_database
+from tests.e2e.served import PASSWORDS, RunningServer, free_port, served_database
 
 CTRL_P = "\x10"
 
@@ -292,3 +294,53 @@ async def test_failed_logins_sent_in_parallel_are_counted_exactly(served, browse
     ]
     statuses = sorted(response.status for response in await asyncio.gather(*attempts))
     assert statuses == [401] * 5 + [429] * 3
+
+
+async def test_demo_serve_prints_two_users_who_can_log_in(tmp_path, browser_session):
+    port = free_port()
+    command = [sys.executable, "-m", "prospect_tui", "--db", str(tmp_path / "demo.db")]
+    demo = subprocess.Popen(
+        [*command, "demo", "--serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        printed = [await asyncio.to_thread(demo.stdout.readline) for _ in range(2)]
+        found = [re.fullmatch(r"demo user (\w+) \((\w+)\), password: (\S+)\n", p) for p in printed]
+        assert [(m.group(1), m.group(2)) for m in found] == [
+            ("camille", "caller"),
+            ("dominique", "supervisor"),
+        ]
+        base = f"http://127.0.0.1:{port}"
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    response = await post_login(
+                        browser_session(), base, found[1].group(1), found[1].group(3)
+                    )
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.2)
+        assert response.status == 303
+    finally:
+        demo.terminate()
+        await asyncio.to_thread(demo.wait, 30)
+    assert demo.returncode == 0
+
+
+def test_serve_mistakes_are_one_line(tmp_path):
+    for options, message in (
+        (["--certfile", "cert.pem"], "--certfile and --keyfile go together"),
+        (["--certfile", "no.pem", "--keyfile", "no.key"], "cannot load"),
+        (["--session-hours", "0"], "--session-hours must be more than 0"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "prospect_tui", "--db", str(tmp_path / "x.db"), "serve"]
+            + options,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("prospect: error: ") and message in done.stderr
