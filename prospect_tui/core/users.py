@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -23,8 +24,13 @@ ACCESS_EVENTS = ("login", "logout", "login_failed", "refused")
 
 # argon2-cffi's defaults are argon2id (RFC 9106's second recommended profile).
 _hasher = PasswordHasher()
-# Checked when the name is unknown, so an unknown user and a wrong password take the same time.
-_UNKNOWN_USER_HASH = _hasher.hash("no such user: the same work as a real check")
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """Checked when the name is unknown, so an unknown user and a wrong password take the
+    same time (made on first use: the app started per browser never needs it)."""
+    return _hasher.hash("no such user: the same work as a real check")
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,7 @@ def password_matches(hashed: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD:
         return False
     try:
-        return _hasher.verify(hashed or _UNKNOWN_USER_HASH, password) and hashed is not None
+        return _hasher.verify(hashed or _unknown_user_hash(), password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
