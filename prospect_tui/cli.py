@@ -260,7 +260,7 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
         from prospect_tui.core.locations import load_config
         from prospect_tui.core.users import served_config
 
-        config = served_config(store, args.caller, load_config())
+        config = served_config(store, args.caller or "", load_config())
     app = make_app(
         store, caller=args.caller or _caller_default(), campaign_name=args.campaign, config=config
     )

@@ -84,6 +84,12 @@ class UserAppService(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        await super().run()
+        # The app is gone (ctrl+q, a crash, a refusal at start): close the page's socket too,
+        # so the browser goes back to the login page instead of a blank terminal.
+        await self.remote_close()
+
     async def stop(self) -> None:
         task, process = self._task, self._process
         if task is None or process is None:

@@ -344,3 +344,20 @@ def test_serve_mistakes_are_one_line(tmp_path):
         )
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("prospect: error: ") and message in done.stderr
+
+
+async def test_an_app_that_ends_closes_the_page_socket(database, clock, browser_session):
+    store = Store(database, clock=clock)
+    # The app refuses to start (no such user in the database): the page must not hang.
+    server = ProspectServer(store, app_argv=lambda user: app_command(store)("ghost"))
+    async with TestServer(server.application(), host="127.0.0.1") as test_server:
+        base = str(test_server.make_url("")).rstrip("/")
+        ann = await logged_in(browser_session, base, "ann")
+        async with ann.ws_connect(base + "/ws", origin=base) as websocket:
+            async with asyncio.timeout(30):
+                while (await websocket.receive()).type not in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                ):
+                    pass
+    store.close()
