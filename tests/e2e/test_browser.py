@@ -35,6 +35,7 @@ pytestmark = [
     ),
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
+Keys = pytest.importorskip("selenium.webdriver.common.keys").Keys
 
 # xterm paints on a canvas: this records what the page's websocket receives, i.e. the
 # screen the browser drew, so the test can read it (injected before the page's scripts).
@@ -162,7 +163,6 @@ def test_wrong_password_is_refused(server, open_browser):
 
 def test_ctrl_q_ends_the_session_and_shows_the_login_page(server, open_browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     db = server.db
     browser = open_browser()
@@ -176,3 +176,21 @@ def test_ctrl_q_ends_the_session_and_shows_the_login_page(server, open_browser):
     assert claimed(db, "bob") is None  # his lead went back to the pool
     browser.get(server.url + "/")
     assert browser.current_url.endswith("/login")  # the session is over, not just the tab
+
+
+def test_a_palette_export_arrives_as_a_browser_download(server, open_browser, tmp_path):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser = open_browser()
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    log_in(browser, server.url, "sue", PASSWORDS["sue"])
+    wait_until(lambda: "No answer" in screen(browser), "sue's session")
+    press(browser, Keys.CONTROL + "p")
+    wait_until(lambda: "Search" in screen(browser), "the command palette")
+    press(browser, "Export calls (CSV)")
+    time.sleep(0.5)
+    press(browser, Keys.ENTER)
+    found = wait_until(lambda: list(downloads.glob("prospect-calls-*.csv")), "the download")
+    assert found[0].read_bytes().startswith("\ufeff".encode())
