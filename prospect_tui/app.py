@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from prospect_tui.core import UserError
-from prospect_tui.core.locations import load_config
+from prospect_tui.core.config import user_config
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
 
@@ -104,7 +104,9 @@ def make_app(
                 f"no campaign in {store.path} yet: import a list with `prospect import FILE`"
                 " or try `prospect demo`"
             )
-    return ProspectApp(store, caller, campaign, load_config() if config is None else config)
+    return ProspectApp(
+        store, caller, campaign, user_config().as_dict() if config is None else config
+    )
 
 
 def make_stats_app(
@@ -117,6 +119,6 @@ def make_stats_app(
 ) -> ProspectApp:
     """The stats screen alone (`prospect stats --tui`), for a supervisor's terminal."""
     campaign = store.campaign(campaign_name) if campaign_name else None
-    chosen = load_config() if config is None else config
+    chosen = user_config().as_dict() if config is None else config
     options = {"campaign": campaign_name, "requested_caller": requested_caller, "period": period}
     return ProspectApp(store, caller, campaign, chosen, stats_options=options)

@@ -1,251 +1,116 @@
-"""The `prospect` command line: the calling session by default, plus import, export, stats...
+"""The `prospect` command line: one table of commands, each with its options, help and handler.
 
 User mistakes exit 2 with one line on stderr (`prospect: error: ...`), never a traceback.
+`--caller NAME` always names the caller whose calls a command is about (the session records
+its calls as NAME; stats, report and exports keep NAME's); `--user NAME` is who runs the
+command, for the `supervisors` rule (default: the OS user).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
+import sqlite3
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prospect_tui import __version__
-from prospect_tui.core import UserError
-from prospect_tui.core.locations import config_path, database_path, demo_database_path
-from prospect_tui.core.store import Store
+from prospect_tui.core import UserError, printable
+from prospect_tui.core.files import write_private_text
+from prospect_tui.core.locations import (
+    config_path,
+    crash_log_path,
+    database_path,
+    demo_database_path,
+)
+from prospect_tui.core.store import Store, database_error
+
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _caller_default() -> str:
+@dataclass(frozen=True)
+class Option:
+    """One argparse argument: its flags (or positional name) and add_argument's keywords."""
+
+    flags: tuple[str, ...]
+    settings: dict[str, Any]
+
+
+def arg(*flags: str, **settings: Any) -> Option:
+    return Option(flags, settings)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line: its words (`export optins`), help, options and handler."""
+
+    words: tuple[str, ...]
+    help: str
+    options: tuple[Option, ...]
+    handler: Handler
+    exclusive: tuple[tuple[str, ...], ...] = field(default=())
+
+
+# The table: filled by @command below, in the order the commands are defined.
+COMMANDS: list[Command] = []
+# Help of a word that only groups commands (`export`, `campaign`, `consent`).
+GROUPS = {
+    "export": "write a qualified file",
+    "consent": "the consent proof log",
+    "campaign": "list campaigns, show or change their settings",
+    "user": "who may log in to `prospect serve`",
+}
+
+
+def command(
+    name: str, help: str, *options: Option, exclusive: tuple[tuple[str, ...], ...] = ()
+) -> Callable[[Handler], Handler]:
+    """Add the decorated handler to COMMANDS as `prospect NAME` with these options."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS.append(Command(tuple(name.split()), help, options, handler, exclusive))
+        return handler
+
+    return register
+
+
+# Options shared by several commands.
+DB = arg("--db", metavar="PATH", help="database file (default: PROSPECT_DB, else `locate`)")
+USER = arg("--user", metavar="NAME", help="who you are, for the supervisors rule (OS user)")
+CALLER = arg("--caller", metavar="NAME", help="your name on the calls (default: OS user name)")
+CAMPAIGN = arg("--campaign", metavar="NAME", help="campaign to call (default: the latest)")
+JSON = arg("--json", action="store_true", help="print JSON")
+
+
+def figures_of(help: str) -> Option:
+    return arg("--caller", metavar="NAME", help=help)
+
+
+def os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "caller"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    # Global options are accepted before or after the command (`prospect --db X stats`
-    # and `prospect stats --db X`); SUPPRESS keeps a subcommand from resetting them.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="database file")
-
-    parser = argparse.ArgumentParser(
-        prog="prospect",
-        description="Phone prospecting in the terminal: call a list, capture opt-ins, export.",
-        parents=[common],
-    )
-    parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
-    session_options(parser)
-    # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
-    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = commands.add_parser(
-        "demo", parents=[common], help="build a fresh demo database and open the session on it"
-    )
-    session_options(demo, suppress=True)
-    demo.add_argument(
-        "--serve", action="store_true", help="serve the demo to browsers, with two demo users"
-    )
-    serve_options(demo)
-
-    commands.add_parser("locate", parents=[common], help="print the paths in use")
-
-    imp = commands.add_parser("import", parents=[common], help="import a purchased lead file")
-    imp.add_argument("file", type=Path, help="CSV, TXT, XLSX, XLS or ODS file")
-    imp.add_argument("--campaign", help="campaign to add the leads to (default: the file's name)")
-    imp.add_argument("--source", default="", help="where the list came from (e.g. the vendor)")
-    imp.add_argument("--region", help="default phone region (default: the campaign's, FR)")
-    imp.add_argument("--sheet", help="spreadsheet sheet name (default: the first)")
-    imp.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar='FIELD="Column"',
-        help='use this column for this field (repeatable), e.g. phone="Tél. standard"',
-    )
-    imp.add_argument("--rejects", type=Path, metavar="PATH", help="rejects CSV path")
-    imp.add_argument("--json", action="store_true", help="print the report as JSON")
-
-    export = commands.add_parser("export", parents=[common], help="write a qualified file")
-    kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
-    optins = kinds.add_parser("optins", parents=[common], help="opt-in contacts for the mailing")
-    optins.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
-    optins.add_argument("--format", choices=("csv", "xlsx"), help="default: from -o, else csv")
-    optins.add_argument("--campaign", help="only this campaign")
-    optins.add_argument("--since", metavar="DATE", help="consent given on or after (2026-11-01)")
-    optins.add_argument("--caller", help="only consents this caller captured")
-    optins.add_argument(
-        "--excel-dialect",
-        choices=("yes", "no"),
-        default="yes",
-        help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
-    )
-    calls = kinds.add_parser("calls", parents=[common], help="every call, one row each")
-    calls.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
-    calls.add_argument("--campaign", help="only this campaign")
-
-    consent = commands.add_parser("consent", parents=[common], help="the consent proof log")
-    consent_actions = consent.add_subparsers(dest="action", metavar="ACTION", required=True)
-    verify = consent_actions.add_parser(
-        "verify", parents=[common], help="check the hash chain (exit 1 when broken)"
-    )
-    verify.add_argument("--json", action="store_true", help="print a JSON object")
-
-    optout = commands.add_parser(
-        "optout", parents=[common], help="withdraw consent and suppress addresses or numbers"
-    )
-    optout.add_argument("file", type=Path, help="CSV or plain list of emails / phone numbers")
-    optout.add_argument("--json", action="store_true", help="print the report as JSON")
-
-    forget = commands.add_parser(
-        "forget", parents=[common], help="erase a person everywhere (keeps a suppression hash)"
-    )
-    forget.add_argument("value", metavar="EMAIL|PHONE", help="the person's email or number")
-
-    purge = commands.add_parser(
-        "purge", parents=[common], help="erase prospects with no contact from them (retention)"
-    )
-    purge.add_argument("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)")
-    purge.add_argument("--yes", action="store_true", help="erase (default: dry run, list only)")
-
-    verify_emails = commands.add_parser(
-        "verify-emails", parents=[common], help="mark addresses deliverable by their domain (MX)"
-    )
-    verify_emails.add_argument(
-        "--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"
-    )
-    verify_emails.add_argument("--json", action="store_true", help="print a JSON object")
-
-    stats = commands.add_parser("stats", parents=[common], help="call statistics")
-    stats.add_argument("--campaign", help="only this campaign")
-    stats.add_argument(
-        "--period", choices=("today", "week", "lastweek", "month"), help="default: all time"
-    )
-    stats.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)")
-    stats.add_argument("--to", dest="date_to", metavar="DATE", help="last day (default: today)")
-    figures_options(stats)
-    stats.add_argument(
-        "--by",
-        choices=("caller", "day", "hour", "campaign", "outcome"),
-        default="caller",
-        help="breakdown for the table and the CSV (default: caller)",
-    )
-    stats_format = stats.add_mutually_exclusive_group()
-    stats_format.add_argument("--tui", action="store_true", help="open the live stats screen")
-    stats_format.add_argument("--json", action="store_true", help="print a JSON object")
-    stats_format.add_argument("--csv", action="store_true", help="print the breakdown as CSV")
-
-    report = commands.add_parser(
-        "report", parents=[common], help="write the weekly HTML report for the supervisor"
-    )
-    report.add_argument(
-        "--week",
-        nargs="?",
-        const="",
-        default="",
-        metavar="DATE",
-        help="any day of the week to report (default: last week, Monday to Sunday)",
-    )
-    report.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"
-    )
-    report.add_argument("--campaign", help="only this campaign")
-    figures_options(report)
-
-    campaign = commands.add_parser(
-        "campaign", parents=[common], help="list campaigns, show or change their settings"
-    )
-    actions = campaign.add_subparsers(dest="campaign_action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common], help="every campaign and its leads")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    show = actions.add_parser("show", parents=[common], help="every setting, defaults included")
-    show.add_argument("name", metavar="NAME")
-    show.add_argument("--json", action="store_true", help="print a JSON object")
-    change = actions.add_parser("set", parents=[common], help="change one setting (validated)")
-    change.add_argument("name", metavar="NAME")
-    change.add_argument("key", metavar="KEY", help="a key that `campaign show` prints")
-    change.add_argument("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off')
-
-    serve = commands.add_parser(
-        "serve", parents=[common], help="serve the session to browsers, with logins (users)"
-    )
-    serve_options(serve)
-
-    user = commands.add_parser("user", parents=[common], help="who may log in to `serve`")
-    user_actions = user.add_subparsers(dest="user_action", metavar="ACTION", required=True)
-    user_add = user_actions.add_parser("add", parents=[common], help="add a user")
-    user_add.add_argument("name", metavar="NAME")
-    user_add.add_argument("--role", choices=("caller", "supervisor"), default="caller")
-    password_option(user_add)
-    user_list = user_actions.add_parser("list", parents=[common], help="every user and role")
-    user_list.add_argument("--json", action="store_true", help="print JSON")
-    user_passwd = user_actions.add_parser(
-        "passwd", parents=[common], help="set a new password (enables a disabled user)"
-    )
-    user_passwd.add_argument("name", metavar="NAME")
-    password_option(user_passwd)
-    user_disable = user_actions.add_parser(
-        "disable", parents=[common], help="refuse logins; open sessions end"
-    )
-    user_disable.add_argument("name", metavar="NAME")
-    user_remove = user_actions.add_parser(
-        "remove", parents=[common], help="delete the login (calls stay)"
-    )
-    user_remove.add_argument("name", metavar="NAME")
-    user_log = user_actions.add_parser(
-        "log", parents=[common], help="logins, logouts, failures and refusals"
-    )
-    user_log.add_argument("--json", action="store_true", help="print JSON")
-    return parser
-
-
-def serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    parser.add_argument(
-        "--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"
-    )
-    parser.add_argument("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)")
-    parser.add_argument("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)")
-    parser.add_argument(
-        "--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"
-    )
-
-
-def password_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of stdin (for scripts)",
-    )
-
-
-def session_options(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--caller", default=default, help="your name (default: OS user name)")
-    parser.add_argument("--campaign", default=default, help="campaign to call")
-
-
-def figures_options(parser: argparse.ArgumentParser) -> None:
-    # Not `caller`: that is who you are (`prospect --caller NAME stats`, default the OS
-    # user); this is whose figures you ask for, which only supervisors may choose.
-    parser.add_argument(
-        "--caller",
-        dest="figures_of",
-        metavar="NAME",
-        help="only this caller's figures (supervisors; others always see their own)",
-    )
+def caller_name(args: argparse.Namespace) -> str:
+    """The caller the session records its calls as."""
+    return getattr(args, "caller", None) or os_user()
 
 
 def figures_caller(args: argparse.Namespace) -> str | None:
-    """The caller filter the config's `supervisors` list allows (None: everyone)."""
-    from prospect_tui.core.locations import load_config
+    """Whose work a stats/report/export command shows (None: everyone), after the rule that
+    only supervisors see other callers' figures."""
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.stats import caller_filter
 
-    who = getattr(args, "caller", None) or _caller_default()
-    return caller_filter(load_config(), who, args.figures_of)
+    who = getattr(args, "user", None) or os_user()
+    return caller_filter(user_config().as_dict(), who, getattr(args, "caller", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -255,23 +120,57 @@ def open_store(args: argparse.Namespace) -> Store:
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
 
+    if store.read_only:
+        # Checked before the screen opens: every outcome is a write.
+        raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
+
     config = None
     if getattr(args, "served", False):
-        from prospect_tui.core.locations import load_config
+        from prospect_tui.core.config import user_config
         from prospect_tui.core.users import served_config
 
-        config = served_config(store, args.caller or "", load_config())
-    app = make_app(
-        store, caller=args.caller or _caller_default(), campaign_name=args.campaign, config=config
-    )
+        # Started by `prospect serve` for one browser: the role comes from the user record.
+        config = served_config(store, caller_name(args), user_config().as_dict())
+    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, config=config)
     app.run()
     return app.return_code or 0
+
+
+def print_json(value: object, indent: int | None = None) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+# --- the calling session ----------------------------------------------------------------
 
 
 def cmd_session(args: argparse.Namespace) -> int:
     return run_session(open_store(args), args)
 
 
+# `prospect serve` and `prospect demo --serve`.
+SERVE_OPTIONS = (
+    arg("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)"),
+    arg("--port", type=int, default=8000, help="port to listen on (8000)"),
+    arg("--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"),
+    arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
+    arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
+    arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
+)
+PASSWORD_STDIN = arg(
+    "--password-stdin",
+    action="store_true",
+    help="read the password from the first line of stdin (for scripts)",
+)
+
+
+@command(
+    "demo",
+    "build a fresh demo database and open the session on it",
+    CALLER,
+    CAMPAIGN,
+    arg("--serve", action="store_true", help="serve the demo to browsers, with two demo users"),
+    *SERVE_OPTIONS,
+)
 def cmd_demo(args: argparse.Namespace) -> int:
     from prospect_tui.core.demo import build_demo
 
@@ -283,11 +182,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for name, password, role in add_demo_users(store):
             print(f"demo user {name} ({role}), password: {password}", flush=True)
         return run_server(store, args)
-    args.campaign = getattr(args, "campaign", None) or "demo"
-    args.caller = getattr(args, "caller", None)
+    args.campaign = args.campaign or "demo"
     return run_session(store, args)
 
 
+@command("locate", "print the paths in use")
 def cmd_locate(args: argparse.Namespace) -> int:
     print(f"database: {database_path(getattr(args, 'db', None))}")
     print(f"demo database: {demo_database_path()}")
@@ -295,14 +194,35 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- lead lists in ----------------------------------------------------------------------
+
+
+@command(
+    "import",
+    "import a purchased lead file",
+    arg("file", type=Path, help="CSV, TXT, XLSX, XLS or ODS file"),
+    arg("--campaign", help="campaign to add the leads to (default: the file's name)"),
+    arg("--source", default="", help="where the list came from (e.g. the vendor)"),
+    arg("--region", help="default phone region (default: the campaign's, FR)"),
+    arg("--sheet", help="spreadsheet sheet name (default: the first)"),
+    arg(
+        "--map",
+        action="append",
+        default=[],
+        metavar='FIELD="Column"',
+        help='use this column for this field (repeatable), e.g. phone="Tél. standard"',
+    ),
+    arg("--rejects", type=Path, metavar="PATH", help="rejects CSV path"),
+    arg("--json", action="store_true", help="print the report as JSON"),
+)
 def cmd_import(args: argparse.Namespace) -> int:
-    from prospect_tui.core.importer import import_file, parse_mapping
+    from prospect_tui.core.importing import default_campaign, import_file, parse_mapping
 
     store = open_store(args)
     report = import_file(
         store,
         args.file,
-        campaign=args.campaign or args.file.stem,
+        campaign=args.campaign or default_campaign(args.file),
         source=args.source,
         region=args.region,
         sheet=args.sheet,
@@ -311,38 +231,96 @@ def cmd_import(args: argparse.Namespace) -> int:
         progress=not args.json and sys.stderr.isatty(),
     )
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+# --- qualified files out ----------------------------------------------------------------
+
+OUTPUT = arg("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
+
+
+@command(
+    "export optins",
+    "opt-in contacts for the mailing",
+    OUTPUT,
+    arg("--format", choices=("csv", "xlsx"), help="default: from -o, else csv"),
+    arg("--campaign", help="only this campaign"),
+    arg("--since", metavar="DATE", help="consent given on or after (2026-11-01)"),
+    figures_of("only consents this caller captured (supervisors; others get their own)"),
+    USER,
+    arg(
+        "--excel-dialect",
+        choices=("yes", "no"),
+        default="yes",
+        help="yes: UTF-8 BOM, ';', every field quoted (default); no: plain RFC 4180 CSV",
+    ),
+)
+def cmd_export_optins(args: argparse.Namespace) -> int:
     from prospect_tui.core import exporter
 
+    caller = figures_caller(args)
     store = open_store(args)
-    if args.kind == "optins":
-        fmt = args.format or (
-            "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
-        )
-        if fmt == "xlsx" and args.output is None:
-            raise UserError("--format xlsx needs -o PATH (a spreadsheet cannot go to stdout)")
-        count = exporter.export_optins(
-            store,
-            args.output,
-            fmt=fmt,
-            campaign=args.campaign,
-            since=args.since,
-            caller=args.caller,
-            excel_dialect=args.excel_dialect == "yes",
-        )
-    else:
-        count = exporter.export_calls(store, args.output, campaign=args.campaign)
-    if args.output is not None:
-        print(f"{count} rows written to {args.output}", file=sys.stderr)
+    fmt = args.format or (
+        "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
+    )
+    if fmt == "xlsx" and args.output is None:
+        raise UserError("--format xlsx needs -o PATH (a spreadsheet cannot go to stdout)")
+    count = exporter.export_optins(
+        store,
+        args.output,
+        fmt=fmt,
+        campaign=args.campaign,
+        since=args.since,
+        caller=caller,
+        excel_dialect=args.excel_dialect == "yes",
+    )
+    return written(count, args.output)
+
+
+@command(
+    "export calls", "every call, one row each", OUTPUT, arg("--campaign", help="only this campaign")
+)
+def cmd_export_calls(args: argparse.Namespace) -> int:
+    from prospect_tui.core import exporter
+
+    count = exporter.export_calls(open_store(args), args.output, campaign=args.campaign)
+    return written(count, args.output)
+
+
+def written(count: int, output: Path | None) -> int:
+    if output is not None:
+        print(f"{count} rows written to {output}", file=sys.stderr)
     return 0
 
 
+# --- figures ----------------------------------------------------------------------------
+
+THEIR_FIGURES = "only this caller's figures (supervisors; others always see their own)"
+
+
+@command(
+    "stats",
+    "call statistics",
+    arg("--campaign", help="only this campaign"),
+    arg("--period", choices=("today", "week", "lastweek", "month"), help="default: all time"),
+    arg("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)"),
+    arg("--to", dest="date_to", metavar="DATE", help="last day (default: today)"),
+    figures_of(THEIR_FIGURES),
+    USER,
+    arg(
+        "--by",
+        choices=("caller", "day", "hour", "campaign", "outcome"),
+        default="caller",
+        help="breakdown for the table and the CSV (default: caller)",
+    ),
+    arg("--tui", action="store_true", help="open the live stats screen"),
+    arg("--json", action="store_true", help="print a JSON object"),
+    arg("--csv", action="store_true", help="print the breakdown as CSV"),
+    exclusive=(("--tui", "--json", "--csv"),),
+)
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
 
@@ -351,9 +329,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         app = make_stats_app(
             open_store(args),
-            getattr(args, "caller", None) or _caller_default(),
+            args.user or os_user(),
             args.campaign,
-            requested_caller=args.figures_of,
+            requested_caller=args.caller,
             period=args.period or "today",
         )
         app.run()
@@ -363,7 +341,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        print_json(figures, indent=2)
     elif args.csv:
         sys.stdout.write(stats.to_csv(figures, args.by))
     else:
@@ -371,6 +349,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "report",
+    "write the weekly HTML report for the supervisor",
+    arg(
+        "--week",
+        nargs="?",
+        const="",
+        default="",
+        metavar="DATE",
+        help="any day of the week to report (default: last week, Monday to Sunday)",
+    ),
+    arg("-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"),
+    arg("--campaign", help="only this campaign"),
+    figures_of(THEIR_FIGURES),
+    USER,
+)
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -389,7 +383,61 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_consent(args: argparse.Namespace) -> int:
+# --- campaigns --------------------------------------------------------------------------
+
+
+@command("campaign list", "every campaign and its leads", JSON)
+def cmd_campaign_list(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    rows = campaigns.campaign_list(open_store(args))
+    print(json.dumps(rows, ensure_ascii=False) if args.json else campaigns.format_list(rows))
+    return 0
+
+
+@command(
+    "campaign show",
+    "every setting, defaults included",
+    arg("name", metavar="NAME"),
+    arg("--json", action="store_true", help="print a JSON object"),
+)
+def cmd_campaign_show(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    described = campaigns.describe(open_store(args), args.name)
+    if args.json:
+        print_json(described, indent=2)
+    else:
+        print(campaigns.format_describe(described))
+    return 0
+
+
+@command(
+    "campaign set",
+    "change one setting (validated)",
+    arg("name", metavar="NAME"),
+    arg("key", metavar="KEY", help="a key that `campaign show` prints"),
+    arg("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off'),
+)
+def cmd_campaign_set(args: argparse.Namespace) -> int:
+    from prospect_tui.core import campaigns
+
+    store = open_store(args)
+    campaigns.set_setting(store, args.name, args.key, args.value)
+    value = campaigns.describe(store, args.name)["settings"][args.key]
+    print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
+    return 0
+
+
+# --- consent, objection, retention ------------------------------------------------------
+
+
+@command(
+    "consent verify",
+    "check the hash chain (exit 1 when broken)",
+    arg("--json", action="store_true", help="print a JSON object"),
+)
+def cmd_consent_verify(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import verify_chain
 
     ok, first_bad, message = verify_chain(open_store(args))
@@ -401,27 +449,44 @@ def cmd_consent(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+@command(
+    "optout",
+    "withdraw consent and suppress addresses or numbers",
+    arg("file", type=Path, help="CSV or plain list of emails / phone numbers"),
+    arg("--json", action="store_true", help="print the report as JSON"),
+)
 def cmd_optout(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import read_optout_file, record_optout
 
     store = open_store(args)
     entries = read_optout_file(args.file)
-    report = record_optout(store, entries, caller=_caller_default())
+    report = record_optout(store, entries, caller=os_user())
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
+@command(
+    "forget",
+    "erase a person everywhere (keeps a suppression hash)",
+    arg("value", metavar="EMAIL|PHONE", help="the person's email or number"),
+)
 def cmd_forget(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import forget
 
-    done = forget(open_store(args), args.value, caller=_caller_default())
+    done = forget(open_store(args), args.value, caller=os_user())
     print(done.summary() + "; the suppression hash is kept")
     return 0
 
 
+@command(
+    "purge",
+    "erase prospects with no contact from them (retention)",
+    arg("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)"),
+    arg("--yes", action="store_true", help="erase (default: dry run, list only)"),
+)
 def cmd_purge(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import purge, purge_candidates
 
@@ -438,37 +503,27 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "verify-emails",
+    "mark addresses deliverable by their domain (MX)",
+    arg("--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"),
+    arg("--json", action="store_true", help="print a JSON object"),
+)
 def cmd_verify_emails(args: argparse.Namespace) -> int:
     from prospect_tui.core.deliverability import verify_emails
 
     report = verify_emails(open_store(args), timeout=args.timeout)
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
     else:
         print(report.summary())
     return 0
 
 
-def cmd_campaign(args: argparse.Namespace) -> int:
-    from prospect_tui.core import campaigns
-
-    store = open_store(args)
-    if args.campaign_action == "list":
-        rows = campaigns.campaign_list(store)
-        print(json.dumps(rows, ensure_ascii=False) if args.json else campaigns.format_list(rows))
-    elif args.campaign_action == "show":
-        described = campaigns.describe(store, args.name)
-        if args.json:
-            print(json.dumps(described, ensure_ascii=False, indent=2))
-        else:
-            print(campaigns.format_describe(described))
-    else:
-        campaigns.set_setting(store, args.name, args.key, args.value)
-        value = campaigns.describe(store, args.name)["settings"][args.key]
-        print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
-    return 0
+# --- serving the team's browsers, and who may log in ---------------------------------------
 
 
+@command("serve", "serve the session to browsers, with logins (users)", *SERVE_OPTIONS)
 def cmd_serve(args: argparse.Namespace) -> int:
     from prospect_tui.serve import run_server
 
@@ -487,66 +542,199 @@ def read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def cmd_user(args: argparse.Namespace) -> int:
+@command(
+    "user add",
+    "add a user",
+    arg("name", metavar="NAME"),
+    arg("--role", choices=("caller", "supervisor"), default="caller", help="(caller)"),
+    PASSWORD_STDIN,
+)
+def cmd_user_add(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
 
     store = open_store(args)
-    action = args.user_action
-    if action == "add":
-        users.check_name(args.name)
-        added = users.add_user(store, args.name, read_password(args), args.role)
-        print(f"user {added.name} added ({added.role})", file=sys.stderr)
-    elif action == "list":
-        found = users.list_users(store)
-        if args.json:
-            print(json.dumps([user.as_json() for user in found], ensure_ascii=False))
-        else:
-            print(users.format_users(found))
-    elif action == "passwd":
-        users.require_user(store, args.name)
-        users.set_password(store, args.name, read_password(args))
-        print(f"password of {args.name} changed", file=sys.stderr)
-    elif action == "disable":
-        users.disable_user(store, args.name)
-        print(f"user {args.name} disabled", file=sys.stderr)
-    elif action == "remove":
-        users.remove_user(store, args.name)
-        print(f"user {args.name} removed", file=sys.stderr)
-    else:
-        rows = users.access_log(store)
-        print(json.dumps(rows, ensure_ascii=False) if args.json else users.format_access_log(rows))
+    users.check_name(args.name)
+    added = users.add_user(store, args.name, read_password(args), args.role)
+    print(f"user {added.name} added ({added.role})", file=sys.stderr)
     return 0
 
 
-COMMANDS = {
-    None: cmd_session,
-    "demo": cmd_demo,
-    "locate": cmd_locate,
-    "import": cmd_import,
-    "export": cmd_export,
-    "stats": cmd_stats,
-    "report": cmd_report,
-    "campaign": cmd_campaign,
-    "consent": cmd_consent,
-    "optout": cmd_optout,
-    "forget": cmd_forget,
-    "purge": cmd_purge,
-    "verify-emails": cmd_verify_emails,
-    "serve": cmd_serve,
-    "user": cmd_user,
-}
+@command("user list", "every user and role", JSON)
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    found = users.list_users(open_store(args))
+    if args.json:
+        print_json([user.as_json() for user in found])
+    else:
+        print(users.format_users(found))
+    return 0
+
+
+@command(
+    "user passwd",
+    "set a new password (enables a disabled user)",
+    arg("name", metavar="NAME"),
+    PASSWORD_STDIN,
+)
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    store = open_store(args)
+    users.require_user(store, args.name)
+    users.set_password(store, args.name, read_password(args))
+    print(f"password of {args.name} changed", file=sys.stderr)
+    return 0
+
+
+@command("user disable", "refuse logins; open sessions end", arg("name", metavar="NAME"))
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    users.disable_user(open_store(args), args.name)
+    print(f"user {args.name} disabled", file=sys.stderr)
+    return 0
+
+
+@command("user remove", "delete the login (calls stay)", arg("name", metavar="NAME"))
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    users.remove_user(open_store(args), args.name)
+    print(f"user {args.name} removed", file=sys.stderr)
+    return 0
+
+
+@command("user log", "logins, logouts, failures and refusals", JSON)
+def cmd_user_log(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    rows = users.access_log(open_store(args))
+    if args.json:
+        print_json(rows)
+    else:
+        print(users.format_access_log(rows))
+    return 0
+
+
+# --- the parser, built from the table ---------------------------------------------------
+
+
+# Options also taken before the command (`prospect --caller bob stats`): a value given there
+# must survive the subcommand's own default.
+TOP_LEVEL = {"--caller", "--campaign", "--user"}
+
+
+def _add_options(parser: argparse.ArgumentParser, found: Command) -> None:
+    grouped = {flag: group for group in found.exclusive for flag in group}
+    groups: dict[tuple[str, ...], Any] = {}
+    for option in found.options:
+        target: Any = parser
+        group = grouped.get(option.flags[0])
+        if group is not None:
+            if group not in groups:
+                groups[group] = parser.add_mutually_exclusive_group()
+            target = groups[group]
+        settings = option.settings
+        if option.flags[0] in TOP_LEVEL:
+            settings = {**settings, "default": argparse.SUPPRESS}
+        target.add_argument(*option.flags, **settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the command (`prospect --db X stats` and `prospect
+    # stats --db X`); SUPPRESS keeps a subcommand from resetting a value given before it.
+    # The same goes for --caller and --campaign, which the session takes before a command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(*DB.flags, default=argparse.SUPPRESS, **DB.settings)
+    parser = argparse.ArgumentParser(
+        prog="prospect",
+        description="Phone prospecting in the terminal: call a list, capture opt-ins, export.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
+    for option in (CALLER, CAMPAIGN, USER):
+        parser.add_argument(*option.flags, **option.settings)
+    # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    # Looked up when run, not bound here: tests replace the session's handler.
+    parser.set_defaults(handler=lambda args: cmd_session(args))
+    levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}
+    for found in COMMANDS:
+        for depth in range(1, len(found.words)):
+            group = found.words[:depth]
+            if group not in levels:
+                holder = levels[group[:-1]].add_parser(
+                    group[-1], parents=[common], help=GROUPS[group[-1]]
+                )
+                levels[group] = holder.add_subparsers(metavar="ACTION", required=True)
+        sub = levels[found.words[:-1]].add_parser(
+            found.words[-1], parents=[common], help=found.help
+        )
+        _add_options(sub, found)
+        sub.set_defaults(handler=found.handler)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    printable_stdout()
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code = args.handler(args)
+        # A full device or a closed pipe shows here, not as "Exception ignored" at exit.
+        sys.stdout.flush()
+        return code
     except UserError as error:
-        print(f"prospect: error: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except BrokenPipeError:
         # `prospect export calls | head` closes the pipe early: not an error.
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as error:
+        # A write outside Store.write() that the disk refused (read-only, full), or a lock
+        # held past the busy timeout (the session retries those; a command stops).
+        path = database_path(getattr(args, "db", None))
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            return fail(f"{path}: the database is locked by another process: try again")
+        refused = database_error(error, path)
+        return internal_error(error) if refused is None else fail(str(refused))
+    except UnicodeEncodeError as error:
+        if "surrogates" not in error.reason:
+            return internal_error(error)
+        # A name in another encoding than UTF-8 (kept as surrogates) cannot go into SQLite.
+        shown = printable(str(error.object))[:100]
+        return fail(f'"{shown}": not valid UTF-8 (rename the file, or type the name in UTF-8)')
+    except OSError as error:
+        # The machine refused (full disk, no permission, not a folder): the user can fix it.
+        where = f"{error.filename}: " if error.filename else ""
+        return fail(f"{where}{error.strerror or error}")
+    except Exception as error:
+        return internal_error(error)
+
+
+def printable_stdout() -> None:
+    """Print a file name that is not valid UTF-8 as escapes instead of crashing on it."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def fail(message: str) -> int:
+    print(f"prospect: error: {message}", file=sys.stderr)
+    return 2
+
+
+def internal_error(error: Exception) -> int:
+    """The last resort: one line on the terminal, the traceback in a private log file."""
+    import traceback
+
+    summary = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+    try:
+        log = crash_log_path()
+        write_private_text(log, traceback.format_exc())
+        where = f"details in {log}"
+    except UserError as unwritable:
+        where = f"no log written: {unwritable}"
+    print(f"prospect: internal error: {summary} ({where})", file=sys.stderr)
+    return 1

@@ -16,7 +16,7 @@ from pathlib import Path
 import phonenumbers
 import sqlite_utils
 
-from prospect_tui.core.importer import import_file
+from prospect_tui.core.importing import import_file
 from prospect_tui.core.store import Store
 
 SCRIPTS = Path(__file__).resolve().parent

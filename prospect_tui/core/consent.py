@@ -5,9 +5,7 @@ Rows are never updated or deleted (triggers, migration m002) except to become an
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import sqlite3
@@ -20,11 +18,15 @@ from typing import TYPE_CHECKING
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
 from prospect_tui.core.emails import check_email
+from prospect_tui.core.importing.layout import text_rows
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.suppression import suppress
 
 if TYPE_CHECKING:
     from prospect_tui.core.store import Store
+
+# The triggers keeping the log append-only are frozen in core/schema.py (m002): a change
+# to them is a new migration there, not an edit here.
 
 # What erasure blanks. The hash covers a digest of these (personal_hash) rather than the
 # values themselves, so a tombstone keeps its digest and the chain still verifies.
@@ -40,40 +42,6 @@ PUBLIC_FIELDS = (
     "consent_version",
     "purpose",
     "source",
-)
-# The first schema's hash, kept only to re-seal rows written before migration m002.
-_LEGACY_FIELDS = (
-    "lead_id",
-    "campaign_id",
-    "call_id",
-    "event",
-    "email",
-    "email_typed",
-    "contact_name",
-    "contact_title",
-    "caller",
-    "at",
-    "phone_e164",
-    "consent_text",
-    "consent_version",
-    "purpose",
-    "source",
-)
-
-_UNCHANGED = " AND ".join(
-    f"NEW.{name} IS OLD.{name}" for name in ("id", *PUBLIC_FIELDS, "prev_hash", "hash")
-)
-_BLANKED = " AND ".join(f"NEW.{name} = ''" for name in PERSONAL_FIELDS)
-APPEND_ONLY_TRIGGERS = (
-    """CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events
-    BEGIN SELECT RAISE(ABORT, 'consent_events is append-only: rows cannot be deleted'); END""",
-    # The only UPDATE allowed turns a row into a tombstone: personal fields blanked,
-    # erased_at set, everything the chain depends on untouched.
-    f"""CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events
-    WHEN NOT (OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL
-              AND NEW.personal_hash IS OLD.personal_hash AND {_UNCHANGED} AND {_BLANKED})
-    BEGIN SELECT RAISE(ABORT, 'consent_events is append-only: only erasure may change a row');
-    END""",
 )
 
 
@@ -91,37 +59,10 @@ def event_hash(event: dict, prev_hash: str) -> str:
     return _sha256([prev_hash, *[event.get(k) for k in PUBLIC_FIELDS], personal])
 
 
-def _legacy_hash(event: dict, prev_hash: str) -> str:
-    return _sha256([prev_hash] + [event.get(k) for k in _LEGACY_FIELDS])
-
-
 def _all_events(conn: sqlite3.Connection) -> list[dict]:
     cursor = conn.execute("SELECT * FROM consent_events ORDER BY id")
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
-
-
-def reseal_legacy_chain(conn: sqlite3.Connection) -> None:
-    """Migration m002: re-hash rows of the first schema in the new form, if they verify.
-
-    A chain that does not verify under the old formula is left as it is, so that
-    `prospect consent verify` still reports the break instead of sealing it in.
-    """
-    events = _all_events(conn)
-    prev = ""
-    for event in events:
-        if event["prev_hash"] != prev or event["hash"] != _legacy_hash(event, prev):
-            return
-        prev = event["hash"]
-    prev = ""
-    for event in events:
-        event["personal_hash"] = personal_digest(event)
-        event["hash"] = event_hash(event, prev)
-        conn.execute(
-            "UPDATE consent_events SET personal_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
-            (event["personal_hash"], prev, event["hash"], event["id"]),
-        )
-        prev = event["hash"]
 
 
 def record_consent(
@@ -218,22 +159,9 @@ _PHONE_CELL = re.compile(r"^[\d\s+().\-/]+$")
 
 
 def read_optout_file(path: Path) -> list[str]:
-    """Every email or phone cell in a CSV (any separator) or a plain one-per-line list."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UserError(f"{path}: cannot read ({error.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";"
+    """Every email or phone cell in a CSV (any separator or line ending) or a one-per-line list."""
     entries: list[str] = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for _, row in text_rows(path):
         entries.extend(cell.strip() for cell in row if identify(cell) is not None)
     return entries
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import dns.exception
 import dns.resolver
@@ -28,7 +28,7 @@ CANARY_DOMAIN = "gmail.com"
 
 
 class Resolver(Protocol):
-    def resolve(self, qname: str, rdtype: str, *, lifetime: float | None = None) -> object: ...
+    def resolve(self, qname: str, rdtype: str, *, lifetime: float | None = None) -> Any: ...
 
 
 def make_resolver(timeout: float) -> Resolver | None:
@@ -89,7 +89,7 @@ class DeliverabilityReport:
             found[status] += 1
         return found
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts(),
             "domains_checked": self.checked,
@@ -154,14 +154,14 @@ def verify_emails(
     report.cached = len(verdicts)
     pending = sorted(domains - verdicts.keys())
     if pending:
-        resolver = resolver or make_resolver(timeout)
-        online = resolver is not None and check_domain(canary, resolver, timeout)[0] == DELIVERABLE
-        if not online:
+        asked = resolver or make_resolver(timeout)
+        online = asked is not None and check_domain(canary, asked, timeout)[0] == DELIVERABLE
+        if asked is None or not online:
             report.offline = True
             fresh = {d: (UNKNOWN, "offline: DNS did not answer") for d in pending}
         else:
             with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
-                results = pool.map(lambda d: check_domain(d, resolver, timeout), pending)
+                results = pool.map(lambda d: check_domain(d, asked, timeout), pending)
                 fresh = dict(zip(pending, results, strict=True))
         report.checked = len(fresh)
         now = store.now()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from prospect_tui.core.importer import import_file
+from prospect_tui.core.importing import import_file
 from prospect_tui.core.store import Store
 
 DEMO_CAMPAIGN = "demo"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prospect_tui.core import UserError
@@ -204,23 +204,24 @@ def zone_label(name: str | None) -> str:
 def _calendar(subdiv: str) -> HolidayBase:
     # Imported on first use: `holidays` loads every country (~0.2 s), which a campaign with
     # calling hours off, and every CLI command but this one, never needs.
-    import holidays
+    from holidays.countries.france import France
 
     # French names: they are the ones a caller in France recognises on a calendar.
-    return holidays.France(subdiv=subdiv or None, language="fr")
+    calendar: HolidayBase = France(subdiv=subdiv or None, language="fr")  # type: ignore[no-untyped-call]
+    return calendar
 
 
 def check_subdiv(value: str) -> str:
     """A France subdivision code for `holidays` ("57", "6AE", "974"...), or "" for none."""
-    import holidays
+    from holidays.countries.france import France
 
     text = value.strip()
     if text.lower() in ("", "none", "off"):
         return ""
-    aliases = {k.lower(): v for k, v in holidays.France.subdivisions_aliases.items()}
-    code = text if text in holidays.France.subdivisions else aliases.get(text.lower())
+    aliases = {k.lower(): v for k, v in France.subdivisions_aliases.items()}
+    code = text if text in France.subdivisions else aliases.get(text.lower())
     if code is None:
-        known = ", ".join(holidays.France.subdivisions)
+        known = ", ".join(France.subdivisions)
         raise UserError(f"holidays_subdiv: unknown subdivision {value!r} (known: {known})")
     return code
 
@@ -246,7 +247,7 @@ class CallingPolicy:
     guard: bool = False
 
     @classmethod
-    def from_settings(cls, settings: dict, overridden: bool = False) -> CallingPolicy:
+    def from_settings(cls, settings: dict[str, Any], overridden: bool = False) -> CallingPolicy:
         """The policy a campaign asks for; an override lifts the hours but never the guard."""
         guard = bool(settings.get("consumer_guard"))
         hours = ALWAYS if overridden else parse_hours(settings.get("calling_hours") or "off")

@@ -1,6 +1,6 @@
 """Where prospect-tui keeps its files: platformdirs, overridable by PROSPECT_DB and --db.
 
-Config (keymap, supervisors, dial command) lives in config.toml; PROSPECT_CONFIG overrides it.
+The config file (core/config.py reads it) is config.toml; PROSPECT_CONFIG overrides it.
 """
 
 from __future__ import annotations
@@ -8,10 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prospect_tui.core import UserError
-
-# platformdirs and tomllib are imported only when needed: a session started with --db and
-# no config file (a benchmark, a team's launcher script) starts without them.
+# platformdirs is imported only when needed: a session started with --db and
+# no config file (a benchmark, a team's launcher script) starts without it.
 
 APP = "prospect-tui"
 
@@ -32,6 +30,16 @@ def demo_database_path() -> Path:
     return user_data_path(APP) / "demo.db"
 
 
+def crash_log_path() -> Path:
+    """A new file in the user log folder for the traceback of an unexpected error."""
+    from platformdirs import user_log_path
+
+    from prospect_tui.core.clock import default_clock
+
+    stamp = default_clock()().strftime("%Y%m%dT%H%M%SZ")
+    return user_log_path(APP) / f"crash-{stamp}-{os.getpid()}.log"
+
+
 def config_path() -> Path:
     chosen = os.environ.get("PROSPECT_CONFIG")
     if chosen:
@@ -39,22 +47,3 @@ def config_path() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path(APP) / "config.toml"
-
-
-def load_config(path: Path | None = None) -> dict:
-    """The user's config.toml, or {} when there is none; a broken file is a user error."""
-    path = path or config_path()
-    if not path.exists():
-        return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"{path}: not a valid TOML config ({error})") from None
-    if not text.strip():
-        return {}
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not a valid TOML config ({error})") from None

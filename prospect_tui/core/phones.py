@@ -15,7 +15,10 @@ from phonenumbers.phonenumberutil import is_number_type_geographical
 
 # The prefix table behind phonenumbers.timezone: read directly because
 # time_zones_for_number() recomputes the number type we already have (half its cost).
-from phonenumbers.timezone import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
+from phonenumbers.timezone import (  # type: ignore[attr-defined]  # not in the stubs
+    TIMEZONE_DATA,
+    TIMEZONE_LONGEST_PREFIX,
+)
 
 # French overseas departments dial like mainland numbers (0590..., 0262...) but
 # belong to their own regions: retried when the mainland parse is not valid.
@@ -73,7 +76,7 @@ def _time_zone(number: phonenumbers.PhoneNumber, kind: int, e164: str, region: s
     """What phonenumbers.timezone.time_zones_for_number answers, from a known type."""
     key = (
         e164[1:]
-        if is_number_type_geographical(kind, number.country_code)
+        if is_number_type_geographical(kind, number.country_code or 0)
         else str(number.country_code)
     )
     for length in range(min(TIMEZONE_LONGEST_PREFIX, len(key)), 0, -1):
@@ -202,6 +205,8 @@ class _RegionTypes:
 
     def __init__(self, region: str) -> None:
         metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is None:
+            raise ValueError(f"no phone metadata for region {region!r}")
         self.region = region
         self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
         self.general = _desc(metadata.general_desc)
@@ -291,16 +296,3 @@ def national(e164: str) -> str:
     """The national form of a stored E.164 number, for display."""
     phone = parse_phone(e164)
     return phone.national if phone else e164
-
-
-def _serve() -> None:
-    """Parse one pickled (cells, region) batch from stdin: the importer's helper process."""
-    import pickle
-    import sys
-
-    cells, region = pickle.load(sys.stdin.buffer)
-    pickle.dump(parse_phones(cells, region), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-if __name__ == "__main__":
-    _serve()

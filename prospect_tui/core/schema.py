@@ -5,6 +5,11 @@ Imported only when a database needs upgrading, so opening an up-to-date one stay
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -151,15 +156,103 @@ SCHEMA_V1 = (
 @migrations()
 def m002_consent_append_only(db: sqlite_utils.Database) -> None:
     """Erasable tombstones, a two-level hash, and triggers that keep the log append-only."""
-    from prospect_tui.core.consent import APPEND_ONLY_TRIGGERS, reseal_legacy_chain
-
     db.execute("ALTER TABLE consent_events ADD COLUMN personal_hash TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE consent_events ADD COLUMN erased_at TEXT")
     db.execute("ALTER TABLE leads ADD COLUMN erased_at TEXT")
     # Before the triggers exist: rows written by the first schema get the new hash form.
-    reseal_legacy_chain(db.conn)
-    for statement in APPEND_ONLY_TRIGGERS:
+    _m002_reseal_v1_chain(db.conn)
+    for statement in M002_APPEND_ONLY_TRIGGERS:
         db.execute(statement)
+
+
+# Everything below up to m003 is frozen as m002 ran it: the hash formulas and the trigger SQL
+# are copies, not imports of core/consent.py, so that a later change there cannot give old
+# and new databases different triggers or hashes (a new behaviour is a new migration).
+
+M002_APPEND_ONLY_TRIGGERS = (
+    "CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events\n"
+    "    BEGIN SELECT RAISE(ABORT, 'consent_events is append-only: rows cannot be deleted'); END",
+    "CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events\n"
+    "    WHEN NOT (OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL\n"
+    "              AND NEW.personal_hash IS OLD.personal_hash AND NEW.id IS OLD.id"
+    " AND NEW.lead_id IS OLD.lead_id AND NEW.campaign_id IS OLD.campaign_id"
+    " AND NEW.call_id IS OLD.call_id AND NEW.event IS OLD.event AND NEW.caller IS OLD.caller"
+    " AND NEW.at IS OLD.at AND NEW.consent_text IS OLD.consent_text"
+    " AND NEW.consent_version IS OLD.consent_version AND NEW.purpose IS OLD.purpose"
+    " AND NEW.source IS OLD.source AND NEW.prev_hash IS OLD.prev_hash AND NEW.hash IS OLD.hash"
+    " AND NEW.email = '' AND NEW.email_typed = '' AND NEW.contact_name = ''"
+    " AND NEW.contact_title = '' AND NEW.phone_e164 = '')\n"
+    "    BEGIN SELECT RAISE(ABORT,"
+    " 'consent_events is append-only: only erasure may change a row');\n"
+    "    END",
+)
+
+# The first schema's event hash (rows written before m002) ...
+_V1_FIELDS = (
+    "lead_id",
+    "campaign_id",
+    "call_id",
+    "event",
+    "email",
+    "email_typed",
+    "contact_name",
+    "contact_title",
+    "caller",
+    "at",
+    "phone_e164",
+    "consent_text",
+    "consent_version",
+    "purpose",
+    "source",
+)
+# ... and m002's: public fields plus a digest of the personal ones, so erasure keeps the chain.
+_V2_PERSONAL_FIELDS = ("email", "email_typed", "contact_name", "contact_title", "phone_e164")
+_V2_PUBLIC_FIELDS = (
+    "lead_id",
+    "campaign_id",
+    "call_id",
+    "event",
+    "caller",
+    "at",
+    "consent_text",
+    "consent_version",
+    "purpose",
+    "source",
+)
+
+
+def _sha256(values: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+
+
+def v1_event_hash(event: dict[str, Any], prev_hash: str) -> str:
+    """The chained hash of a consent event written by the first schema."""
+    return _sha256([prev_hash] + [event.get(k) for k in _V1_FIELDS])
+
+
+def _m002_reseal_v1_chain(conn: sqlite3.Connection) -> None:
+    """Re-hash rows of the first schema in m002's form, if they verify.
+
+    A chain that does not verify under the old formula is left as it is, so that
+    `prospect consent verify` still reports the break instead of sealing it in.
+    """
+    cursor = conn.execute("SELECT * FROM consent_events ORDER BY id")
+    names = [c[0] for c in cursor.description]
+    events = [dict(zip(names, row, strict=True)) for row in cursor]
+    prev = ""
+    for event in events:
+        if event["prev_hash"] != prev or event["hash"] != v1_event_hash(event, prev):
+            return
+        prev = event["hash"]
+    prev = ""
+    for event in events:
+        personal = _sha256([event.get(k) for k in _V2_PERSONAL_FIELDS])
+        event["hash"] = _sha256([prev, *[event.get(k) for k in _V2_PUBLIC_FIELDS], personal])
+        conn.execute(
+            "UPDATE consent_events SET personal_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
+            (personal, prev, event["hash"], event["id"]),
+        )
+        prev = event["hash"]
 
 
 @migrations()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from zoneinfo import ZoneInfo
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
 from prospect_tui.core.outcomes import BY_CODE, CODES
-from prospect_tui.core.store import BUSY_TIMEOUT_S, Store
+from prospect_tui.core.store import Store, connect
 
 # The team calls French SMEs: days, weeks and "best hours" are Paris wall-clock time.
 LOCAL_TZ = ZoneInfo("Europe/Paris")
@@ -462,7 +461,7 @@ def _lead_funnel(path: Path, where: str, params: dict) -> dict:
     The stages nest (an opt-in reached the manager, who was reached past the switchboard),
     so each lead's best call level is enough: one sort by lead, one small aggregate.
     """
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    conn = connect(path)
     try:
         conn.execute("PRAGMA query_only = ON")
         levels = dict(

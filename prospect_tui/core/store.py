@@ -2,6 +2,8 @@
 
 Several callers share one file, each process with its own connection; writes are
 short `BEGIN IMMEDIATE` transactions so nobody ever sees `database is locked`.
+Only our own databases are opened (another program's file, or a newer schema, is refused
+untouched); a read-only one can be read, and a write the disk refuses is one line.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import Clock, default_clock, iso
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_S = 30.0
 
+# What any query of the store may raise, for code above the core that must not import sqlite3.
+DatabaseError = sqlite3.Error
+
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
 SCHEMA_VERSION = 7
@@ -30,9 +36,43 @@ SCHEMA_VERSION = 7
 
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600), before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as error:
+        # mkdir says "File exists" when a parent is a regular file: name that file.
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is not a folder" if blocking else error.strerror
+        raise UserError(f"{path}: cannot create the database ({reason})") from None
     os.close(fd)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database file `path`, for any thread.
+
+    In a read-only folder SQLite cannot create the WAL index (-shm) and refuses to read:
+    there the file is opened as an immutable read-only snapshot (nobody can write there).
+    """
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not path.is_file():
+            raise
+        conn.close()
+        uri = f"file:{quote(os.fsencode(path.absolute()))}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    return conn
+
+
+def database_error(error: sqlite3.Error, path: Path) -> UserError | None:
+    """The one-line UserError for a write the disk refused, or None for any other error."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith("SQLITE_READONLY"):
+        return UserError(f"{path}: the database is read-only: nothing was written")
+    if name == "SQLITE_FULL":
+        return UserError(f"{path}: database or disk is full: nothing was written")
+    return None
 
 
 class Store:
@@ -43,23 +83,87 @@ class Store:
         self.clock = clock or default_clock()
         if not self.path.exists():
             _create_private(self.path)
+        elif not self.path.is_file():
+            raise UserError(f"{self.path}: not a database file (a folder or a device)")
+        # EROFS or no write permission: still readable (stats, export); writes are refused.
+        self.read_only = not os.access(self.path, os.W_OK)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.enable_wal()
-            # FULL: an outcome acknowledged on screen survives a power cut too.
-            self.conn.execute("PRAGMA synchronous = FULL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if self._applied_migrations() != SCHEMA_VERSION:
-                from prospect_tui.core.schema import upgrade
-
-                # Under the write lock: two callers opening a new version at once don't
-                # both run the same migration.
-                with self.write():
-                    upgrade(self.db)
+            self.conn = connect(self.path)
         except sqlite3.DatabaseError as error:
             raise UserError(f"{self.path}: not a prospect database ({error})") from None
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as error:
+            self.conn.close()
+            raise UserError(f"{self.path}: not a prospect database ({error})") from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self) -> None:
+        """Check the file is ours, then set the connection up and migrate it if needed."""
+        applied = self._applied_migrations()
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Only now, once the file is known to be ours (or empty): WAL is a change to it.
+        if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: an outcome acknowledged on screen survives a power cut too.
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if applied != SCHEMA_VERSION:
+            self._upgrade(applied)
+
+    def _applied_migrations(self) -> int:
+        """How many of our migrations the file has applied (0: a new, empty file).
+
+        Refuses, before a byte is changed, a file another program made (tables but none of
+        our migrations) or a newer prospect-tui (more migrations than this one knows).
+        """
+        # sqlite_master first: once it lists the migrations table, that table is committed,
+        # even if another process is creating this file at the same moment.
+        tables = sorted(
+            name
+            for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+        if not tables:
+            return 0
+        applied = 0
+        if "_sqlite_migrations" in tables:
+            applied = int(
+                self.scalar(
+                    "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
+                )
+            )
+        if applied == 0:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise UserError(
+                f"{self.path}: not a prospect database (it holds other tables: {shown});"
+                " choose another file with --db"
+            )
+        if applied > SCHEMA_VERSION:
+            raise UserError(
+                f"{self.path}: made by a newer prospect-tui (schema {applied} > "
+                f"{SCHEMA_VERSION}); upgrade prospect-tui to open it"
+            )
+        return applied
+
+    def _upgrade(self, applied: int) -> None:
+        if self.read_only:
+            raise UserError(
+                f"{self.path}: the database is read-only and needs "
+                + (
+                    "creating"
+                    if applied == 0
+                    else f"upgrading (schema {applied} < {SCHEMA_VERSION})"
+                )
+                + ": open it once with write access"
+            )
+        from prospect_tui.core.schema import upgrade
+
+        # Under the write lock: two callers opening a new version at once don't both run
+        # the same migration.
+        with self.write():
+            upgrade(self.db)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -67,14 +171,6 @@ class Store:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn, execute_plugins=False)
-
-    def _applied_migrations(self) -> int:
-        try:
-            return self.scalar(
-                "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'prospect'"
-            )
-        except sqlite3.OperationalError:  # a new file: no migrations table yet
-            return 0
 
     def clone(self) -> Store:
         """A second connection to the same file, for a worker thread."""
@@ -91,24 +187,35 @@ class Store:
         """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
 
         Nested inside another write it joins that transaction: one commit, one disk sync.
+        A write the disk refuses (read-only, full) is a one-line UserError.
         """
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                # After SQLITE_FULL or an I/O error SQLite may have rolled back already: a
+                # second ROLLBACK would raise and hide the real error.
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            refused = database_error(error, self.path)
+            if refused is None:
+                raise
+            raise refused from None
 
-    def rows(self, sql: str, params: Any = ()) -> list[dict]:
+    def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def row(self, sql: str, params: Any = ()) -> dict | None:
+    def row(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         found = self.rows(sql, params)
         return found[0] if found else None
 
@@ -118,7 +225,7 @@ class Store:
 
     # Campaigns
 
-    def campaign(self, name: str) -> dict:
+    def campaign(self, name: str) -> dict[str, Any]:
         """The campaign called `name`; an unknown name is a user error."""
         found = self.row("SELECT * FROM campaigns WHERE name = ?", (name,))
         if found is None:
@@ -126,7 +233,7 @@ class Store:
             raise UserError(f"unknown campaign {name!r} (known: {known})")
         return found
 
-    def ensure_campaign(self, name: str, settings: dict | None = None) -> dict:
+    def ensure_campaign(self, name: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
         with self.write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO campaigns (name, created_at, settings) VALUES (?, ?, ?)",
@@ -137,16 +244,16 @@ class Store:
     def campaign_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM campaigns ORDER BY id")]
 
-    def default_campaign(self) -> dict | None:
+    def default_campaign(self) -> dict[str, Any] | None:
         """The most recently created campaign: what a plain `prospect` opens."""
         return self.row("SELECT * FROM campaigns ORDER BY id DESC LIMIT 1")
 
     # Leads
 
-    def lead(self, lead_id: int) -> dict | None:
+    def lead(self, lead_id: int) -> dict[str, Any] | None:
         return self.row("SELECT * FROM leads WHERE id = ?", (lead_id,))
 
     def count_leads(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
-            return self.scalar("SELECT count(*) FROM leads")
-        return self.scalar("SELECT count(*) FROM leads WHERE campaign_id = ?", (campaign_id,))
+            return int(self.scalar("SELECT count(*) FROM leads"))
+        return int(self.scalar("SELECT count(*) FROM leads WHERE campaign_id = ?", (campaign_id,)))

@@ -6,27 +6,36 @@ import runs in a worker thread on its own connection so the screen stays live.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, DirectoryTree, Footer, Header, Input, ProgressBar, Static
 
 from prospect_tui.core import UserError
-from prospect_tui.core.importer import (
+from prospect_tui.core.importing import (
     SPREADSHEET_SUFFIXES,
     ImportReport,
     import_file,
     parse_mapping,
     read_lead_file,
+    shown,
 )
 from prospect_tui.core.store import Store
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
+log = logging.getLogger(__name__)
+
+
+def one_line(error: BaseException) -> str:
+    """An unexpected error as one line: its kind and the start of its message."""
+    return shown(f"{type(error).__name__}: {error}")
 
 
 class LeadFileTree(DirectoryTree):
@@ -92,15 +101,23 @@ class ImportScreen(Screen[ImportReport | None]):
         try:
             lead_file = read_lead_file(Path(path).expanduser(), mapping=self.mapping())
         except UserError as error:
-            layout.update(f"✗ {error}")
+            layout.update(Content(f"✗ {error}"))
+            if "--map" in str(error):
+                # A column to name: ask for it where it is typed, before anything is imported.
+                layout.update(Content(f"✗ {error}\nName it in the mapping field, then Enter."))
+                self.query_one("#mapping", Input).focus()
+            return False
+        except Exception as error:  # an unforeseen bug must not close the caller's session
+            log.exception("preview of %s failed", path)
+            layout.update(Content(f"✗ cannot read this file ({one_line(error)})"))
             return False
         mapped = ", ".join(f"{f} ← {c}" for f, c in lead_file.mapping_names().items())
-        layout.update(
-            f"{len(lead_file.rows)} data rows · {lead_file.describe()}\n{mapped}\nctrl+s imports"
-        )
-        table.add_columns(*lead_file.columns)
-        for row in lead_file.rows[:PREVIEW_ROWS]:
-            table.add_row(*[("" if cell is None else str(cell)) for cell in row])
+        rows = len(lead_file.sample)
+        count = f"{rows} data rows" if lead_file.complete else f"{rows}+ data rows"
+        layout.update(Content(f"{count} · {lead_file.describe()}\n{mapped}\nctrl+s imports"))
+        table.add_columns(*[Content(column) for column in lead_file.columns])
+        for row in lead_file.sample[:PREVIEW_ROWS]:
+            table.add_row(*[Content(cell) for cell in row])
         return True
 
     def action_start_import(self) -> None:
@@ -114,11 +131,12 @@ class ImportScreen(Screen[ImportReport | None]):
             )
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="run_import")
-    def run_import(self, path: Path, campaign: str, source: str, mapping: dict) -> None:
-        # A worker thread needs its own SQLite connection.
-        store = self.store.clone()
+    def run_import(self, path: Path, campaign: str, source: str, mapping: dict[str, str]) -> None:
         bar = self.query_one("#progress", ProgressBar)
+        store: Store | None = None
         try:
+            # A worker thread needs its own SQLite connection.
+            store = self.store.clone()
             report = import_file(
                 store,
                 path,
@@ -131,15 +149,19 @@ class ImportScreen(Screen[ImportReport | None]):
             )
         except UserError as error:
             self.app.call_from_thread(self.show_report, None, str(error))
+        except Exception as error:  # never leave "Importing…" on screen
+            log.exception("import of %s failed", path)
+            self.app.call_from_thread(self.show_report, None, f"import failed: {one_line(error)}")
         else:
             self.app.call_from_thread(self.show_report, report, "")
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     def show_report(self, report: ImportReport | None, error: str) -> None:
         self.report = report
         self.query_one("#report", Static).update(
-            f"✗ {error}" if report is None else report.summary() + "\nEscape goes back"
+            Content(f"✗ {error}" if report is None else report.summary() + "\nEscape goes back")
         )
 
     def action_close(self) -> None:

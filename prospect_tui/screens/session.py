@@ -6,7 +6,6 @@ Every outcome is written in one transaction before the next lead is claimed and 
 from __future__ import annotations
 
 import shlex
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from prospect_tui.core.dialing import (
 from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
-from prospect_tui.core.store import Store
+from prospect_tui.core.store import DatabaseError, Store
 
 # Screens opened rarely (import, stats, callbacks list) are imported when first opened.
 from prospect_tui.screens.callback import CallbackScreen
@@ -206,7 +205,7 @@ class SessionScreen(Screen):
             if lead is None:
                 return
             history = lead_history(self.store, lead["id"])
-        except sqlite3.Error:  # only a guess: the next lead will be read when it comes
+        except DatabaseError:  # only a guess: the next lead will be read when it comes
             return
         now = self.store.clock()
         text = lead_text(lead, history, now, HOME_ZONE)

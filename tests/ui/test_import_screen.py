@@ -58,3 +58,44 @@ async def test_import_screen_shows_a_bad_file_in_one_line(store, tmp_path, monke
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert store.count_leads() == 1
+
+
+async def test_import_screen_asks_for_the_company_column(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    add_leads(store, "spring", 1)
+    lead_file = tmp_path / "sans_nom.csv"
+    lead_file.write_text("Code;Tél\r\nA1;01 45 67 89 10\r\n", encoding="utf-8")
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i", *str(lead_file), "enter")
+        await pilot.pause()
+        layout = str(app.screen.query_one("#layout").render())
+        assert "no company column found" in layout and '--map company="COLUMN"' in layout
+        assert app.screen.focused is app.screen.query_one("#mapping")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.count_leads() == 1  # nothing imported before the column is named
+        await pilot.press(*"company=Code", "enter")
+        await pilot.pause()
+        assert "company ← Code" in str(app.screen.query_one("#layout").render())
+
+
+async def test_import_screen_ends_importing_on_an_unexpected_error(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    add_leads(store, "spring", 1)
+    lead_file = tmp_path / "achat.csv"
+    lead_file.write_bytes(LIST.encode("cp1252"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr("prospect_tui.screens.import_file.import_file", broken)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i", *str(lead_file), "enter", "ctrl+s")
+        for _ in range(100):
+            report = str(app.screen.query_one("#report").render())
+            if "Importing" not in report:
+                break
+            await pilot.pause(0.05)
+        assert report.strip() == "✗ import failed: RuntimeError: disk on fire second line"

@@ -13,7 +13,6 @@ from prospect_tui import cli
 from prospect_tui.cli import main
 from prospect_tui.core import UserError
 from prospect_tui.core.consent import (
-    _legacy_hash,
     cutoff,
     forget,
     optout_lead,
@@ -24,7 +23,7 @@ from prospect_tui.core.consent import (
     verify_chain,
 )
 from prospect_tui.core.exporter import optin_rows
-from prospect_tui.core.schema import migrations
+from prospect_tui.core.schema import migrations, v1_event_hash
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import is_suppressed
 from tests.unit.consent_data import add_lead, opt_in
@@ -150,7 +149,7 @@ def _legacy_database(path) -> sqlite3.Connection:
             "purpose": "p",
             "source": "",
         }
-        row["prev_hash"], row["hash"] = prev, _legacy_hash(row, prev)
+        row["prev_hash"], row["hash"] = prev, v1_event_hash(row, prev)
         prev = row["hash"]
         db["consent_events"].insert(row)
     return db.conn
@@ -221,7 +220,7 @@ def test_optout_plain_list_in_any_encoding_and_invalid_entries(tmp_path, store):
         assert read_optout_file(listing) == ["dsi@société.fr", "06 12 34 56 78"]
     report = record_optout(store, ["n'importe quoi", "06 12 34 56 78"], caller="me")
     assert report.invalid == ["n'importe quoi"] and report.unknown == ["+33612345678"]
-    with pytest.raises(UserError, match="cannot read"):
+    with pytest.raises(UserError, match="no such file"):
         read_optout_file(tmp_path / "missing.csv")
 
 
@@ -232,7 +231,7 @@ def test_optout_then_export_leaves_the_address_out(store):
 
 
 def test_optout_then_reimport_suppresses_the_number(store, tmp_path):
-    from prospect_tui.core.importer import import_file
+    from prospect_tui.core.importing import import_file
 
     opt_in(store, PEOPLE[:1])
     record_optout(store, ["j.dupont@dupont-sa.fr"], caller="me")

@@ -212,7 +212,7 @@ def test_xlsx_needs_a_file(opted):
     ],
 )
 def test_export_reimports_without_loss(opted, tmp_path, fmt):
-    from prospect_tui.core.importer import import_file
+    from prospect_tui.core.importing import import_file
 
     out = tmp_path / f"optins.{fmt}"
     export_optins(opted, out, fmt=fmt)

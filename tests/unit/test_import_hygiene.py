@@ -1,5 +1,6 @@
 """The core must stay UI-free: importing every core module must not load textual or rich."""
 
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,9 +9,12 @@ import prospect_tui.core as core_package
 
 
 def test_core_imports_no_ui_library():
-    modules = sorted(p.stem for p in Path(core_package.__file__).parent.glob("*.py"))
+    # Subpackages too (core/importing/, core/stats/...): walk_packages finds them.
+    modules = sorted(
+        info.name for info in pkgutil.walk_packages(core_package.__path__, "prospect_tui.core.")
+    )
     assert len(modules) > 5, "core modules not found"
-    imports = "; ".join(f"import prospect_tui.core.{m}" for m in modules if m != "__init__")
+    imports = "; ".join(f"import {m}" for m in modules)
     code = (
         f"{imports}; import sys; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')); "

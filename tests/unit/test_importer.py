@@ -17,10 +17,18 @@ from xml.sax.saxutils import escape
 import pytest
 
 from prospect_tui.cli import main
-from prospect_tui.core import UserError, importer
+from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import campaign_settings
 from prospect_tui.core.demo import build_demo
-from prospect_tui.core.importer import field_for, import_file, parse_mapping, read_lead_file
+from prospect_tui.core.importing import (
+    ImportReport,
+    batch,
+    field_for,
+    import_file,
+    parse_mapping,
+    phone_pool,
+    read_lead_file,
+)
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppress
 
@@ -212,7 +220,7 @@ def office_rows() -> list[list[object]]:
     ]
 
 
-def check_office_import(store: Store, report: importer.ImportReport) -> None:
+def check_office_import(store: Store, report: ImportReport) -> None:
     assert report.header_row == 3
     assert (report.rows_read, report.imported) == (3, 3)
     stored = leads(store)
@@ -356,7 +364,9 @@ def test_map_overrides_detection(tmp_path: Path, store: Store):
 
 
 def test_map_names_a_column_of_a_file_without_phone_header(tmp_path: Path, store: Store):
-    rows = [["Société", "Numéro à appeler"], ["Alpha", "01 42 68 53 00"]]
+    # Half the cells are no number: too few for the column to be told a phone by content.
+    rows = [["Société", "Numéro à appeler"], ["Alpha", "01 42 68 53 00"], ["Beta", "voir site"],
+            ["Gamma", "n.c."]]  # fmt: skip
     path = write_csv(tmp_path / "m.csv", rows)
     with pytest.raises(UserError, match="no phone column"):
         import_file(store, path, campaign="c")
@@ -466,7 +476,7 @@ def test_provenance_and_batch(tmp_path: Path, store: Store):
     assert (batch["file_name"], batch["source"], batch["rows_read"], batch["imported"]) == (
         "leads.csv", "Vendor X", 3, 3
     )  # fmt: skip
-    import_file(store, write_csv(tmp_path / "other.csv", [["Tél"], ["0612345679"]]),
+    import_file(store, write_csv(tmp_path / "other.csv", [["Société", "Tél"], ["Z", "0612345679"]]),
                 campaign="Printemps")  # fmt: skip
     assert leads(store)[-1]["source"] == "other.csv"
 
@@ -484,10 +494,10 @@ def test_rejects_file_for_excel(tmp_path: Path, store: Store):
 
 
 def test_no_rejects_no_file_unless_asked(tmp_path: Path, store: Store):
-    path = write_csv(tmp_path / "ok.csv", [["Tél"], ["0142685300"]])
+    path = write_csv(tmp_path / "ok.csv", [["Société", "Tél"], ["A", "0142685300"]])
     assert import_file(store, path, campaign="c").rejects_file is None
     asked = tmp_path / "out" / "rejects.csv"
-    path2 = write_csv(tmp_path / "ok2.csv", [["Tél"], ["0142685301"]])
+    path2 = write_csv(tmp_path / "ok2.csv", [["Société", "Tél"], ["B", "0142685301"]])
     assert import_file(store, path2, campaign="c", rejects_path=asked).rejects_file == str(asked)
     assert asked.read_text(encoding="utf-8-sig").count("\n") == 1
 
@@ -513,14 +523,14 @@ def test_progress_callback_and_quiet_bar(tmp_path: Path, store: Store, capsys):
     import_file(
         store, path, campaign="c", progress=True, on_progress=lambda d, t: seen.append((d, t))
     )
-    assert seen[-1] == (6, 6)
+    assert seen[-1][0] == seen[-1][1]  # the last report says the work is done
     assert capsys.readouterr().err == ""  # under a second: no bar
 
 
 def test_progress_bar_after_a_second(monkeypatch, capsys):
-    bar = importer._Progress("importing big.csv", 100, True, None)
+    bar = batch.Progress("importing big.csv", True, None)
     bar.started -= 5
-    bar.advance(50)
+    bar.update(50, 100)
     bar.close()
     err = capsys.readouterr().err
     assert err.startswith("\rimporting big.csv [###############") and " 50%" in err
@@ -528,25 +538,34 @@ def test_progress_bar_after_a_second(monkeypatch, capsys):
 
 
 def test_phones_parsed_in_helper_processes(monkeypatch):
-    monkeypatch.setattr(importer, "HELPER_MIN_CELLS", 10)
-    monkeypatch.setattr(importer.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(phone_pool.os, "cpu_count", lambda: 3)
     cells = [f"01 42 68 {i // 100:02d} {i % 100:02d}" for i in range(300)] + ["N/A"] * 5
-    parsed = importer._parse_cells(cells, "FR", lambda done: None)
+    with phone_pool.PhonePool("FR", phone_pool.HELPER_MIN_ROWS) as pool:
+        assert len(pool.helpers) == 2
+        pool.submit(cells)
+        parsed = pool.result()
+        # Two chunks through the same helpers: they live for the whole import.
+        pool.submit(cells[:50])
+        again = pool.result()
     assert parsed[:2] == [
         ("+33142680000", "01 42 68 00 00", "fixed", "Europe/Paris", "FR"),
         ("+33142680001", "01 42 68 00 01", "fixed", "Europe/Paris", "FR"),
     ]
     assert parsed[299][0] == "+33142680299" and parsed[-1] is None
+    assert again == parsed[:50]
+    # The helpers really answered: a pool that fell back to this process would pass the
+    # checks above too.
+    assert pool.helped == round(301 * 2 / 2.5) + round(50 * 2 / 2.5)
 
 
 def test_helper_failure_falls_back_to_this_process(monkeypatch):
-    monkeypatch.setattr(importer, "HELPER_MIN_CELLS", 10)
-    monkeypatch.setattr(importer.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(importer.sys, "executable", "/nonexistent/python")
+    monkeypatch.setattr(phone_pool.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(phone_pool.sys, "executable", "/nonexistent/python")
     cells = [f"01 42 68 53 {i:02d}" for i in range(40)]
-    assert [p[0] for p in importer._parse_cells(cells, "FR", lambda done: None)] == [
-        f"+331426853{i:02d}" for i in range(40)
-    ]
+    with phone_pool.PhonePool("FR", phone_pool.HELPER_MIN_ROWS) as pool:
+        pool.submit(cells)
+        assert [p[0] for p in pool.result()] == [f"+331426853{i:02d}" for i in range(40)]
+    assert pool.helped == 0
 
 
 # Bad files: one line naming the file, exit 2, database unchanged
@@ -618,7 +637,7 @@ def test_failure_while_writing_rolls_everything_back(tmp_path: Path, store: Stor
     before = snapshot(store)
     folder = tmp_path / "a folder"
     folder.mkdir()
-    with pytest.raises(UserError, match="cannot write the rejects file"):
+    with pytest.raises(UserError, match="not a regular file"):
         import_file(store, path, campaign="brand new", rejects_path=folder)
     assert snapshot(store) == before
     assert store.campaign_names() == []

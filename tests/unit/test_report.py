@@ -145,7 +145,7 @@ def test_cli_report_follows_the_access_rule(history: Store, tmp_path: Path, monk
     config.write_text('supervisors = ["anne"]\n', encoding="utf-8")
     monkeypatch.setenv("PROSPECT_CONFIG", str(config))
     out = tmp_path / "r.html"
-    args = ["--db", str(history.path), "--caller", "bob", "report", "--week", "2026-11-16"]
+    args = ["--db", str(history.path), "--user", "bob", "report", "--week", "2026-11-16"]
     assert main([*args, "--caller", "alice", "-o", str(out)]) == 2
     assert "access refused" in capsys.readouterr().err and not out.exists()
     assert main([*args, "-o", str(out)]) == 0

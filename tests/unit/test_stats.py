@@ -369,7 +369,7 @@ def cli_db(week: Store, tmp_path, monkeypatch) -> str:
 
 
 def test_cli_refuses_another_callers_figures(cli_db: str, capsys) -> None:
-    code = main(["--db", cli_db, "--caller", "bob", "stats", "--caller", "alice", "--json"])
+    code = main(["--db", cli_db, "--user", "bob", "stats", "--caller", "alice", "--json"])
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
@@ -380,7 +380,7 @@ def test_cli_gives_a_caller_his_own_figures(cli_db: str, capsys) -> None:
     args = [
         "--db",
         cli_db,
-        "--caller",
+        "--user",
         "bob",
         "stats",
         "--from",
@@ -396,7 +396,7 @@ def test_cli_gives_a_caller_his_own_figures(cli_db: str, capsys) -> None:
 
 
 def test_cli_supervisor_table_csv_and_periods(cli_db: str, capsys) -> None:
-    base = ["--db", cli_db, "--caller", "anne", "stats"]
+    base = ["--db", cli_db, "--user", "anne", "stats"]
     assert main([*base, "--period", "lastweek", "--json"]) == 0  # clock: Monday 23rd
     figures = json.loads(capsys.readouterr().out)
     assert figures["calls"] == 10 and set(figures["by_caller"]) == {"alice", "bob"}
