@@ -361,3 +361,17 @@ async def test_an_app_that_ends_closes_the_page_socket(database, clock, browser_
                 ):
                     pass
     store.close()
+
+
+async def test_disabling_a_user_ends_his_open_app(served, browser_session, database):
+    ann = await logged_in(browser_session, served.base, "ann")
+    async with ann.ws_connect(served.base + "/ws", origin=served.base) as websocket:
+        await read_until(websocket, "No answer")
+        users.disable_user(served.store, "ann")
+        async with asyncio.timeout(30):
+            while (await websocket.receive()).type not in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSED,
+            ):
+                pass
+    assert claimed(database, "ann") is None  # ended as with ctrl+q: the lead is back
