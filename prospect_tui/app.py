@@ -73,6 +73,9 @@ class ProspectApp(App):
                     f"{binding.id} ({binding.key_display or binding.key})",
                     partial(screen.run_action, binding.action),
                 )
+        from prospect_tui.commands import export_commands  # the exporters load on ctrl+p
+
+        yield from export_commands(self)
 
     async def action_quit(self) -> None:
         # ctrl+q: nothing typed is pending (outcomes commit at once); free the lead on screen.

@@ -66,6 +66,7 @@ GROUPS = {
     "export": "write a qualified file",
     "consent": "the consent proof log",
     "campaign": "list campaigns, show or change their settings",
+    "user": "who may log in to `prospect serve`",
 }
 
 
@@ -126,7 +127,14 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
         # Checked before the screen opens: every outcome is a write.
         raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
 
-    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign)
+    config = None
+    if getattr(args, "served", False):
+        from prospect_tui.core.config import user_config
+        from prospect_tui.core.users import served_config
+
+        # Started by `prospect serve` for one browser: the role comes from the user record.
+        config = served_config(store, caller_name(args), user_config().as_dict())
+    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, config=config)
     app.run()
     return app.return_code or 0
 
@@ -142,12 +150,41 @@ def cmd_session(args: argparse.Namespace) -> int:
     return run_session(open_store(args), args)
 
 
-@command("demo", "build a fresh demo database and open the session on it", CALLER, CAMPAIGN)
+# `prospect serve` and `prospect demo --serve`.
+SERVE_OPTIONS = (
+    arg("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)"),
+    arg("--port", type=int, default=8000, help="port to listen on (8000)"),
+    arg("--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"),
+    arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
+    arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
+    arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
+)
+PASSWORD_STDIN = arg(
+    "--password-stdin",
+    action="store_true",
+    help="read the password from the first line of stdin (for scripts)",
+)
+
+
+@command(
+    "demo",
+    "build a fresh demo database and open the session on it",
+    CALLER,
+    CAMPAIGN,
+    arg("--serve", action="store_true", help="serve the demo to browsers, with two demo users"),
+    *SERVE_OPTIONS,
+)
 def cmd_demo(args: argparse.Namespace) -> int:
     from prospect_tui.core.demo import build_demo
 
     path = Path(args.db) if getattr(args, "db", None) else demo_database_path()
     store = build_demo(path)
+    if args.serve:
+        from prospect_tui.serve import add_demo_users, run_server
+
+        for name, password, role in add_demo_users(store):
+            print(f"demo user {name} ({role}), password: {password}", flush=True)
+        return run_server(store, args)
     args.campaign = args.campaign or "demo"
     return run_session(store, args)
 
@@ -502,6 +539,103 @@ def cmd_verify_emails(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- serving the team's browsers, and who may log in ---------------------------------------
+
+
+@command("serve", "serve the session to browsers, with logins (users)", *SERVE_OPTIONS)
+def cmd_serve(args: argparse.Namespace) -> int:
+    from prospect_tui.serve import run_server
+
+    return run_server(open_store(args), args)
+
+
+def read_password(args: argparse.Namespace) -> str:
+    """One line of stdin with --password-stdin; else asked twice on the terminal, never echoed."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask the password on: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UserError("the two passwords differ; nothing changed")
+    return first
+
+
+@command(
+    "user add",
+    "add a user",
+    arg("name", metavar="NAME"),
+    arg("--role", choices=("caller", "supervisor"), default="caller", help="(caller)"),
+    PASSWORD_STDIN,
+)
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    store = open_store(args)
+    users.check_name(args.name)
+    added = users.add_user(store, args.name, read_password(args), args.role)
+    print(f"user {added.name} added ({added.role})", file=sys.stderr)
+    return 0
+
+
+@command("user list", "every user and role", JSON)
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    found = users.list_users(open_store(args))
+    if args.json:
+        print_json([user.as_json() for user in found])
+    else:
+        print(users.format_users(found))
+    return 0
+
+
+@command(
+    "user passwd",
+    "set a new password (enables a disabled user)",
+    arg("name", metavar="NAME"),
+    PASSWORD_STDIN,
+)
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    store = open_store(args)
+    users.require_user(store, args.name)
+    users.set_password(store, args.name, read_password(args))
+    print(f"password of {args.name} changed", file=sys.stderr)
+    return 0
+
+
+@command("user disable", "refuse logins; open sessions end", arg("name", metavar="NAME"))
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    users.disable_user(open_store(args), args.name)
+    print(f"user {args.name} disabled", file=sys.stderr)
+    return 0
+
+
+@command("user remove", "delete the login (calls stay)", arg("name", metavar="NAME"))
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    users.remove_user(open_store(args), args.name)
+    print(f"user {args.name} removed", file=sys.stderr)
+    return 0
+
+
+@command("user log", "logins, logouts, failures and refusals", JSON)
+def cmd_user_log(args: argparse.Namespace) -> int:
+    from prospect_tui.core import users
+
+    rows = users.access_log(open_store(args))
+    if args.json:
+        print_json(rows)
+    else:
+        print(users.format_access_log(rows))
+    return 0
+
+
 # --- the parser, built from the table ---------------------------------------------------
 
 
@@ -540,6 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"prospect-tui {__version__}")
     for option in (CALLER, CAMPAIGN, USER):
         parser.add_argument(*option.flags, **option.settings)
+    # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     # Looked up when run, not bound here: tests replace the session's handler.
     parser.set_defaults(handler=lambda args: cmd_session(args))
     levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}

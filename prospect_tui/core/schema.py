@@ -344,6 +344,31 @@ def m040_consent_seal(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m050_users_access_log(db: sqlite_utils.Database) -> None:
+    """Who may log in to `prospect serve` (argon2id hashes only), and what happened at the door."""
+    db.execute(
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('caller', 'supervisor')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            event TEXT NOT NULL,
+            user_name TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX access_log_at ON access_log(at)")
+
+
 def upgrade(db: sqlite_utils.Database) -> None:
     """Apply the pending migrations (the caller holds the write lock)."""
     migrations.apply(db)

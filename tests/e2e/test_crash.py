@@ -46,7 +46,7 @@ def on_screen(screen: str) -> tuple[str, int] | None:
 
 @pytest.fixture
 def terminal_name(tmp_path):
-    name = f"prospect-crash-{tmp_path.name}"
+    name = f"prospect-crash-{os.getpid()}-{tmp_path.name}"
     yield name
     subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
 

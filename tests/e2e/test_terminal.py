@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -31,7 +32,7 @@ def prospect(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def terminal_name(tmp_path):
-    name = f"prospect-e2e-{tmp_path.name}"
+    name = f"prospect-e2e-{os.getpid()}-{tmp_path.name}"
     yield name
     subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
 

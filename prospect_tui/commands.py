@@ -1,0 +1,144 @@
+"""Exports in the command palette: opt-ins (CSV, xlsx), calls and the weekly report.
+
+In a browser (`prospect serve`) the file arrives as a download; in a terminal it is written
+where the user says. Callers export their own opt-ins; supervisors everything.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from prospect_tui.core import UserError, exporter
+from prospect_tui.core.config import home_zone
+from prospect_tui.core.report import write_report
+from prospect_tui.core.stats import Period, allowed_callers
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Export:
+    title: str
+    help: str
+    file_name: str
+    mime_type: str
+    write: Callable[[Path], Any]
+
+
+def exports(app: Any) -> list[Export]:
+    """What this user may export: the same access rule as the figures."""
+    store, who = app.store, app.caller
+    supervisor = allowed_callers(app.config, who) is None
+    own = None if supervisor else who
+    campaign = app.campaign["name"] if app.campaign else None
+    today = store.clock().astimezone(home_zone()).date()
+    whose = "every caller's" if supervisor else "your"
+    found = [
+        Export(
+            "Export opt-ins (CSV)",
+            f"{whose} opt-in contacts, for Excel",
+            f"prospect-optins-{today}.csv",
+            "text/csv",
+            partial(exporter.export_optins, store, fmt="csv", campaign=campaign, caller=own),
+        ),
+        Export(
+            "Export opt-ins (xlsx)",
+            f"{whose} opt-in contacts, as a spreadsheet",
+            f"prospect-optins-{today}.xlsx",
+            XLSX,
+            partial(exporter.export_optins, store, fmt="xlsx", campaign=campaign, caller=own),
+        ),
+    ]
+    if supervisor:
+        week = Period.week_of(today - timedelta(days=7))
+        year, number, _ = week.first.isocalendar()
+        found += [
+            Export(
+                "Export calls (CSV)",
+                "every call, one row each",
+                f"prospect-calls-{today}.csv",
+                "text/csv",
+                partial(exporter.export_calls, store, campaign=campaign),
+            ),
+            Export(
+                "Weekly report (HTML)",
+                f"last week's figures ({week.label})",
+                f"prospect-report-{year}-W{number:02d}.html",
+                "text/html",
+                lambda path: write_report(store, path, week.first, None, None),
+            ),
+        ]
+    return found
+
+
+def export_commands(app: App) -> Iterator[SystemCommand]:
+    for export in exports(app):
+        yield SystemCommand(export.title, export.help, partial(start_export, app, export))
+
+
+def start_export(app: App, export: Export) -> None:
+    if app.is_web:
+        deliver(app, export)
+    else:
+        app.push_screen(ExportPathScreen(export))
+
+
+def deliver(app: App, export: Export) -> None:
+    """Build the file in a private temporary folder and hand it to the browser."""
+    with tempfile.TemporaryDirectory(prefix="prospect-export-") as folder:
+        path = Path(folder) / export.file_name
+        try:
+            export.write(path)
+        except UserError as error:
+            app.notify(str(error), severity="error", markup=False)
+            return
+        # Opened before the folder goes: the open file outlives its name until delivered.
+        handle = path.open("rb")
+    app.deliver_binary(handle, save_filename=export.file_name, mime_type=export.mime_type)
+    app.notify(f"{export.file_name}: sent to your browser", markup=False)
+
+
+class ExportPathScreen(ModalScreen[None]):
+    """Asks where to write the file, in a terminal."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Cancel", id="export.cancel")]
+    DEFAULT_CSS = """
+    ExportPathScreen { align: center middle; }
+    ExportPathScreen > Vertical {
+        width: 80; height: auto; padding: 1 2; border: round $accent; background: $surface;
+    }
+    """
+
+    def __init__(self, export: Export) -> None:
+        super().__init__()
+        self.export = export
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Content(f"{self.export.title}: write to (Enter, Esc to cancel)"))
+            yield Input(str(Path.cwd() / self.export.file_name), id="export-path")
+
+    @on(Input.Submitted, "#export-path")
+    def write(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        try:
+            self.export.write(path)
+        except UserError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.notify(f"written to {path}", markup=False)
+        self.dismiss()

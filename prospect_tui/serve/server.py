@@ -1,0 +1,423 @@
+"""The aiohttp application around textual-serve: login, sessions, refusals, guarded downloads.
+
+textual-serve brings the terminal (its JavaScript, fonts, AppService, DownloadManager); this
+module decides who may connect, and starts the app as that user and nobody else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
+
+from prospect_tui.core import users
+from prospect_tui.core.store import Store
+from prospect_tui.serve import pages
+from prospect_tui.serve.auth import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    LoginLimiter,
+    Session,
+    Sessions,
+    new_token,
+)
+
+log = logging.getLogger("prospect.serve")
+
+TEXTUAL_STATIC = Path(str(files("textual_serve") / "static"))
+OWN_ASSETS = Path(str(files("prospect_tui.serve") / "assets"))
+QUIT_TIMEOUT_S = 5.0
+SWEEP_INTERVAL_S = 5.0
+CTRL_Q = b"\x11"
+SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
+SESSION = web.RequestKey("session", Session)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def app_command(store: Store) -> Callable[[str], list[str]]:
+    """The app for one browser: this database, this user; the app reads the role itself."""
+
+    def argv(user: str) -> list[str]:
+        db = str(store.path)
+        return [sys.executable, "-m", "prospect_tui", "--db", db, "--caller", user, "--served"]
+
+    return argv
+
+
+class UserAppService(AppService):
+    """One app process for one browser tab of one session.
+
+    Started without a shell (the user name is an argument, never shell text), in its own
+    process group (a ctrl+c in the server's terminal reaches the server alone), and stopped
+    with ctrl+q, the session's own quit, so the lead on screen goes back to the pool.
+    """
+
+    def __init__(self, argv: list[str], session_id: str, user: str, **options: Any) -> None:
+        super().__init__(" ".join(argv), **options)
+        self.argv = argv
+        self.session_id = session_id
+        self.user = user
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        environment = self._build_environment(width=width, height=height)
+        self._process = process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=environment,
+            start_new_session=True,
+        )
+        self._stdin = process.stdin
+        return process
+
+    async def run(self) -> None:
+        await super().run()
+        # The app is gone (ctrl+q, a crash, a refusal at start): close the page's socket too,
+        # so the browser goes back to the login page instead of a blank terminal.
+        await self.remote_close()
+
+    async def stop(self) -> None:
+        task, process = self._task, self._process
+        if task is None or process is None:
+            return
+        self._task = None
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        if process.returncode is None:
+            await self.send_bytes(CTRL_Q)
+        try:
+            await asyncio.wait_for(process.wait(), QUIT_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("app of %s did not quit within %ss: killed", self.user, QUIT_TIMEOUT_S)
+            process.kill()
+            await process.wait()
+        await task
+
+
+class ProspectServer:
+    """The state of one `prospect serve`: sessions, the login limiter, the running apps."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        public_url: str | None = None,
+        secure: bool = False,
+        session_hours: float = 12.0,
+        app_argv: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        self.store = store
+        self.public_url = public_url
+        self.secure = secure or (public_url or "").startswith("https:")
+        self.sessions = Sessions(store.clock, timedelta(hours=session_hours))
+        self.limiter = LoginLimiter(store.clock)
+        self.downloads = DownloadManager()
+        self.services: dict[str, UserAppService] = {}
+        self.app_argv = app_argv or app_command(store)
+        # One password check at a time: the failure count is exact even for attempts sent
+        # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
+        self.login_lock = asyncio.Lock()
+
+    # The application
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self.guard], client_max_size=64 * 1024)
+        app[SERVER] = self
+        app.add_routes(
+            [
+                web.get("/login", self.login_form),
+                web.post("/login", self.login),
+                web.get("/logout", self.logout),
+                web.post("/logout", self.logout),
+                web.get("/", self.session_page),
+                web.get("/ws", self.websocket),
+                web.get("/download/{key}", self.download),
+                web.static("/static", TEXTUAL_STATIC),
+                web.static("/assets", OWN_ASSETS),
+            ]
+        )
+        app.cleanup_ctx.append(self._sweeper)
+        app.on_shutdown.append(self._stop_all)
+        return app
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every route but the login form and its assets needs a live session."""
+        try:
+            if request.path == "/login" or request.path.startswith("/assets/"):
+                response = await handler(request)
+            else:
+                session = self.current_session(request)
+                if session is None:
+                    if request.path == "/ws" or request.path.startswith("/download/"):
+                        self.log_refusal(request, "", f"no session for {request.path[:40]}")
+                        raise web.HTTPUnauthorized(text="log in first\n")
+                    raise web.HTTPSeeOther("/login")
+                request[SESSION] = session
+                response = await handler(request)
+        except web.HTTPException as refusal:
+            response = web.Response(
+                status=refusal.status, text=refusal.text, headers=refusal.headers
+            )
+        if not response.prepared:
+            headers = response.headers
+            headers["Content-Security-Policy"] = pages.CONTENT_SECURITY_POLICY
+            headers["X-Frame-Options"] = "DENY"
+            headers["Referrer-Policy"] = "no-referrer"
+            headers["X-Content-Type-Options"] = "nosniff"
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def current_session(self, request: web.Request) -> Session | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        session = self.sessions.find(token)
+        if session is None:
+            return None
+        user = users.get_user(self.store, session.user)
+        if user is None or not user.active:
+            self.sessions.close(token)
+            self.log_refusal(request, session.user, "user disabled or removed: session ended")
+            return None
+        return session
+
+    def address(self, request: web.Request) -> str:
+        """The browser's address; behind a local reverse proxy, the one the proxy appended."""
+        remote = request.remote or ""
+        forwarded = request.headers.get("X-Forwarded-For")
+        if forwarded and remote in ("127.0.0.1", "::1"):
+            return forwarded.split(",")[-1].strip()[:64]
+        return remote
+
+    def own_origin(self, request: web.Request) -> str:
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"{request.scheme}://{request.host}"
+
+    def log_refusal(self, request: web.Request, user: str, why: str) -> None:
+        log.warning("refused %s from %s: %s", user or "-", self.address(request), why)
+        users.log_access(self.store, "refused", user, self.address(request), why)
+
+    # Login and logout
+
+    def _login_response(
+        self, request: web.Request, message: str = "", status: int = 200, username: str = ""
+    ) -> web.Response:
+        token = request.cookies.get(LOGIN_COOKIE) or new_token()
+        lang = pages.language(request.headers.get("Accept-Language", ""))
+        body = pages.login_page(lang, token, message, username)
+        response = web.Response(text=body, content_type="text/html", status=status)
+        response.set_cookie(
+            LOGIN_COOKIE, token, path="/login", httponly=True, samesite="Strict", secure=self.secure
+        )
+        return response
+
+    async def login_form(self, request: web.Request) -> web.Response:
+        if self.current_session(request) is not None:
+            raise web.HTTPSeeOther("/")
+        return self._login_response(request)
+
+    async def login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        username = str(form.get("username", "")).strip()[:64]
+        password = str(form.get("password", ""))
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not hmac.compare_digest(expected, str(form.get("csrf", ""))):
+            self.log_refusal(request, username, "login form without its CSRF token")
+            return self._login_response(request, "expired", 403, username)
+        address = self.address(request)
+        async with self.login_lock:
+            wait = self.limiter.retry_after(username, address)
+            if wait:
+                self.log_refusal(request, username, "too many failed logins")
+                response = self._login_response(request, "locked", 429, username)
+                response.headers["Retry-After"] = str(wait)
+                return response
+            hashed = users.stored_hash(self.store, username)
+            loop = asyncio.get_running_loop()
+            # argon2id takes tens of milliseconds: off the event loop, so apps keep going.
+            matches = await loop.run_in_executor(None, users.password_matches, hashed, password)
+            if not matches:
+                self.limiter.failed(username, address)
+                log.info("failed login for %s from %s", username or "-", address)
+                users.log_access(self.store, "login_failed", username, address)
+                return self._login_response(request, "wrong", 401, username)
+        self.limiter.succeeded(username)
+        token, _session = self.sessions.open(username, address)
+        log.info("login: %s from %s", username, address)
+        users.log_access(self.store, "login", username, address)
+        response = redirect("/")
+        response.set_cookie(
+            SESSION_COOKIE, token, path="/", httponly=True, samesite="Strict", secure=self.secure
+        )
+        response.del_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        session: Session = request[SESSION]
+        self.sessions.close(request.cookies.get(SESSION_COOKIE))
+        await self.stop_apps(lambda service: service.session_id == session.id)
+        log.info("logout: %s from %s", session.user, self.address(request))
+        users.log_access(self.store, "logout", session.user, self.address(request))
+        response = redirect("/login")
+        response.del_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # The session
+
+    async def session_page(self, request: web.Request) -> web.Response:
+        lang = pages.language(request.headers.get("Accept-Language", ""))
+        origin = self.own_origin(request)
+        websocket_url = "ws" + origin.removeprefix("http") + "/ws"
+        size = _bounded(request.query.get("fontsize"), 16, 8, 40)
+        body = pages.session_page(lang, websocket_url, size)
+        return web.Response(text=body, content_type="text/html")
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        session: Session = request[SESSION]
+        origin = request.headers.get("Origin", "")
+        if origin != self.own_origin(request):
+            # Cross-site websocket hijacking: a page elsewhere riding on the browser's cookie.
+            self.log_refusal(request, session.user, f"websocket from origin {origin[:80]!r}")
+            raise web.HTTPForbidden(text="foreign origin\n")
+        width = _bounded(request.query.get("width"), 80, 20, 500)
+        height = _bounded(request.query.get("height"), 24, 10, 200)
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
+        await websocket.prepare(request)
+        service = UserAppService(
+            self.app_argv(session.user),
+            session.id,
+            session.user,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.downloads,
+        )
+        self.services[service.app_service_id] = service
+        log.info("app started for %s", session.user)
+        try:
+            await service.start(width, height)
+            await _relay(websocket, service)
+        finally:
+            await service.stop()
+            self.services.pop(service.app_service_id, None)
+            log.info("app ended for %s", session.user)
+        return websocket
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """A file the app delivered, for the session whose app delivered it, and no other."""
+        session: Session = request[SESSION]
+        key = request.match_info["key"]
+        try:
+            meta = await self.downloads.get_download_metadata(key)
+        except KeyError:
+            raise web.HTTPNotFound(text="no such download\n") from None
+        owner = meta.app_service
+        if not isinstance(owner, UserAppService) or owner.session_id != session.id:
+            self.log_refusal(request, session.user, "download of another session's file")
+            raise web.HTTPNotFound(text="no such download\n")
+        response = web.StreamResponse()
+        content_type = meta.mime_type
+        if meta.encoding:
+            content_type += f"; charset={meta.encoding}"
+        response.headers["Content-Type"] = content_type
+        disposition = "inline" if meta.open_method == "browser" else "attachment"
+        response.headers["Content-Disposition"] = (
+            f"{disposition}; filename*=UTF-8''{quote(meta.file_name)}"
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        await response.prepare(request)
+        async for chunk in self.downloads.download(key):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    # Stopping apps
+
+    async def stop_apps(self, which: Callable[[UserAppService], bool]) -> None:
+        chosen = [service for service in self.services.values() if which(service)]
+        await asyncio.gather(*(service.stop() for service in chosen), return_exceptions=True)
+
+    async def _stop_all(self, _app: web.Application) -> None:
+        if self.services:
+            log.info("stopping %d apps (their leads go back to the pool)", len(self.services))
+        await self.stop_apps(lambda service: True)
+
+    async def _sweeper(self, _app: web.Application) -> Any:
+        """Ends the open apps of users disabled or removed while connected."""
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(SWEEP_INTERVAL_S)
+                running = {service.user for service in self.services.values()}
+                gone = {
+                    name
+                    for name in running
+                    if (user := users.get_user(self.store, name)) is None or not user.active
+                }
+                for name in gone:
+                    self.sessions.close_user(name)
+                    log.warning("ending the apps of %s: user disabled or removed", name)
+                    await self.stop_apps(partial(_runs_as, name))
+
+        task = asyncio.create_task(sweep())
+        yield
+        task.cancel()
+
+
+async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
+    """Browser to app: keys, size, focus. Anything malformed is dropped, never trusted."""
+    async for message in websocket:
+        if message.type != WSMsgType.TEXT:
+            continue
+        try:
+            envelope = json.loads(message.data)
+        except ValueError:
+            continue
+        if not isinstance(envelope, list) or not envelope:
+            continue
+        kind = envelope[0]
+        data = envelope[1] if len(envelope) > 1 else None
+        if kind == "stdin" and isinstance(data, str):
+            await service.send_bytes(data.encode("utf-8"))
+        elif kind == "resize" and isinstance(data, dict):
+            width = _bounded(data.get("width"), 80, 20, 500)
+            height = _bounded(data.get("height"), 24, 10, 200)
+            await service.set_terminal_size(width, height)
+        elif kind == "ping":
+            await websocket.send_json(["pong", data])
+        elif kind == "blur":
+            await service.blur()
+        elif kind == "focus":
+            await service.focus()
+
+
+def _runs_as(name: str, service: UserAppService) -> bool:
+    return service.user == name
+
+
+def redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _bounded(value: object, default: int, low: int, high: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return min(max(number, low), high)

@@ -1,0 +1,109 @@
+"""Users of `prospect serve`: argon2id hashes, the user commands in scripts, roles in the app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from prospect_tui.core import UserError, users
+from prospect_tui.core.stats import AccessDenied, caller_filter
+
+
+def prospect(db, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "prospect_tui", "--db", str(db), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_only_an_argon2id_hash_is_stored(store):
+    users.add_user(store, "ann", "correct horse battery", "caller")
+    stored = store.scalar("SELECT password_hash FROM users WHERE name = 'ann'")
+    assert stored.startswith("$argon2id$")
+    assert b"correct horse" not in store.path.read_bytes()
+    assert users.password_matches(stored, "correct horse battery")
+    assert not users.password_matches(stored, "correct horse batterY")
+    assert not users.password_matches(None, "correct horse battery")
+
+
+def test_user_commands_work_in_scripts(tmp_path):
+    db = tmp_path / "users.db"
+    added = prospect(db, "user", "add", "ann", "--password-stdin", stdin="ann-password\n")
+    assert added.returncode == 0, added.stderr
+    added = prospect(
+        db, "user", "add", "sue", "--role", "supervisor", "--password-stdin", stdin="sue-pass-1\n"
+    )
+    assert added.returncode == 0, added.stderr
+    listed = json.loads(prospect(db, "user", "list", "--json").stdout)
+    assert [(u["name"], u["role"], u["disabled_at"]) for u in listed] == [
+        ("ann", "caller", None),
+        ("sue", "supervisor", None),
+    ]
+    assert prospect(db, "user", "disable", "ann").returncode == 0
+    assert json.loads(prospect(db, "user", "list", "--json").stdout)[0]["disabled_at"]
+    changed = prospect(db, "user", "passwd", "ann", "--password-stdin", stdin="new-password\n")
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(prospect(db, "user", "list", "--json").stdout)[0]["disabled_at"] is None
+    assert prospect(db, "user", "remove", "sue").returncode == 0
+    assert "sue" not in prospect(db, "user", "list").stdout
+    for output in (added, changed):
+        assert "password" not in output.stdout + output.stderr.replace("password of", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("add", "ann"), "", "use --password-stdin"),
+        (("add", "ann", "--password-stdin"), "short\n", "password too short"),
+        (("add", "a b", "--password-stdin"), "long-enough\n", "user name 'a b'"),
+        (("passwd", "zoe", "--password-stdin"), "long-enough\n", "unknown user 'zoe'"),
+        (("disable", "zoe"), "", "unknown user 'zoe'"),
+    ],
+)
+def test_user_mistakes_are_one_line(tmp_path, args, stdin, message):
+    done = prospect(tmp_path / "users.db", "user", *args, stdin=stdin)
+    assert done.returncode == 2
+    assert done.stderr.startswith("prospect: error: ") and message in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_adding_a_user_twice_is_refused(store):
+    users.add_user(store, "ann", "first-password")
+    with pytest.raises(UserError, match="already exists"):
+        users.add_user(store, "ann", "second-password")
+
+
+def test_served_roles_come_from_the_users_not_the_config(store):
+    users.add_user(store, "ann", "ann-password", "caller")
+    users.add_user(store, "sue", "sue-password", "supervisor")
+    # No `supervisors` list in the config: in a terminal, everyone would see everything.
+    assert caller_filter({}, "ann", "bob") == "bob"
+    served = users.served_config(store, "ann", {})
+    with pytest.raises(AccessDenied):
+        caller_filter(served, "ann", "bob")
+    assert caller_filter(served, "ann", None) == "ann"
+    assert caller_filter(users.served_config(store, "sue", {}), "sue", None) is None
+    users.disable_user(store, "ann")
+    with pytest.raises(UserError, match="disabled"):
+        users.served_config(store, "ann", {})
+
+
+def test_the_access_log_lists_events_in_order(store, clock, tmp_path):
+    users.log_access(store, "login_failed", "ann", "10.0.0.7")
+    clock.advance(minutes=1)
+    users.log_access(store, "login", "ann", "10.0.0.7")
+    rows = users.access_log(store)
+    assert [(r["event"], r["user"], r["address"]) for r in rows] == [
+        ("login_failed", "ann", "10.0.0.7"),
+        ("login", "ann", "10.0.0.7"),
+    ]
+    assert rows[0]["at"] < rows[1]["at"]
+    store.close()
+    shown = prospect(tmp_path / "prospect.db", "user", "log", "--json")
+    assert [r["event"] for r in json.loads(shown.stdout)] == ["login_failed", "login"]
