@@ -76,7 +76,14 @@ def edit_lead(
                 lead_id,
             ),
         )
-    return store.lead(lead_id)
+    return _existing(store, lead_id)
+
+
+def _existing(store: Store, lead_id: int) -> dict[str, Any]:
+    found = store.lead(lead_id)
+    if found is None:  # erased (`forget`, `purge`) while it was on screen
+        raise UserError(f"lead {lead_id} no longer exists")
+    return found
 
 
 def find_leads(store: Store, campaign_id: int, text: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -108,7 +115,7 @@ def claim_lead(store: Store, lead_id: int, caller: str, minutes: int) -> dict[st
             (caller, iso(now + timedelta(minutes=minutes)), lead_id, iso(now), caller),
         )
         taken = cursor.fetchone()
-    lead = store.lead(lead_id)
+    lead = _existing(store, lead_id)
     if taken is None:
         raise UserError(f"{lead['company']} is on {lead['claimed_by']}'s screen right now")
     return lead
