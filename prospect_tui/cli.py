@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     calls = kinds.add_parser("calls", parents=[common], help="every call, one row each")
     calls.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
     calls.add_argument("--campaign", help="only this campaign")
+    answers = kinds.add_parser("answers", parents=[common], help="a questionnaire's answers")
+    answers.add_argument("--campaign", required=True, help="the campaign whose answers to write")
+    answers.add_argument("-o", "--output", type=Path, help="file to write (default: stdout CSV)")
+    answers.add_argument("--format", choices=("csv", "xlsx"), help="default: from -o, else csv")
+    answers.add_argument(
+        "--shape",
+        choices=("wide", "long"),
+        default="wide",
+        help="wide: one row per lead interviewed (default); long: one row per answer",
+    )
 
     consent = commands.add_parser("consent", parents=[common], help="the consent proof log")
     consent_actions = consent.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -126,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="caller",
         help="breakdown for the table and the CSV (default: caller)",
     )
+    stats.add_argument(
+        "--questions", action="store_true", help="the questionnaire's figures (needs --campaign)"
+    )
     stats_format = stats.add_mutually_exclusive_group()
     stats_format.add_argument("--tui", action="store_true", help="open the live stats screen")
     stats_format.add_argument("--json", action="store_true", help="print a JSON object")
@@ -161,6 +174,26 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("name", metavar="NAME")
     change.add_argument("key", metavar="KEY", help="a key that `campaign show` prints")
     change.add_argument("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off')
+    questionnaire = actions.add_parser(
+        "questionnaire",
+        parents=[common],
+        help="attach a questionnaire (TOML), print the one in force, or --check a file",
+    )
+    questionnaire.add_argument("name", metavar="NAME", nargs="?", help="the campaign")
+    questionnaire.add_argument("file", metavar="FILE", nargs="?", type=Path, help="to attach")
+    questionnaire.add_argument("--check", metavar="FILE", type=Path, help="only validate FILE")
+    derived = actions.add_parser(
+        "new", parents=[common], help="a campaign of another's leads, by their latest outcome"
+    )
+    derived.add_argument("name", metavar="NAME")
+    derived.add_argument("--from", dest="source", metavar="SOURCE", required=True)
+    derived.add_argument(
+        "--outcome", default="opt_in", help="latest outcomes to keep, comma-separated (opt_in)"
+    )
+    derived.add_argument("--since", metavar="DATE", help="latest call on or after this day")
+    derived.add_argument("--until", metavar="DATE", help="latest call on or before this day")
+    derived.add_argument("--questionnaire", metavar="FILE", type=Path, help="attach this one")
+    derived.add_argument("--json", action="store_true", help="print a JSON object")
     return parser
 
 
@@ -264,6 +297,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             caller=args.caller,
             excel_dialect=args.excel_dialect == "yes",
         )
+    elif args.kind == "answers":
+        from prospect_tui.core.questionnaires.export import export_answers
+
+        fmt = args.format or (
+            "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
+        )
+        count = export_answers(store, args.campaign, args.output, fmt, args.shape)
     else:
         count = exporter.export_calls(store, args.output, campaign=args.campaign)
     if args.output is not None:
@@ -289,6 +329,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     caller = figures_caller(args)
     store = open_store(args)
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
+    if args.questions:
+        return questions_stats(store, args, period, caller)
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -296,6 +338,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
         sys.stdout.write(stats.to_csv(figures, args.by))
     else:
         print(stats.format_table(figures, args.by))
+    return 0
+
+
+def questions_stats(store: Store, args: argparse.Namespace, period, caller: str | None) -> int:
+    from prospect_tui.core.questionnaires import figures
+
+    if not args.campaign:
+        raise UserError("--questions needs --campaign NAME")
+    found = figures.question_figures(store, args.campaign, period.start_iso, period.end_iso, caller)
+    found["period"] = period.as_json()
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(figures.figures_csv(found))
+    else:
+        print(figures.format_figures(found))
     return 0
 
 
@@ -390,10 +448,50 @@ def cmd_campaign(args: argparse.Namespace) -> int:
             print(json.dumps(described, ensure_ascii=False, indent=2))
         else:
             print(campaigns.format_describe(described))
+    elif args.campaign_action == "questionnaire":
+        return questionnaire_action(store, args)
+    elif args.campaign_action == "new":
+        return derived_campaign(store, args)
     else:
         campaigns.set_setting(store, args.name, args.key, args.value)
         value = campaigns.describe(store, args.name)["settings"][args.key]
         print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
+    return 0
+
+
+def questionnaire_action(store: Store, args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires import parse, storage
+
+    if args.check is not None:
+        if args.name or args.file:
+            raise UserError("--check FILE takes no campaign: it only validates")
+        found = parse.read_questionnaire(args.check)
+        print(f"{args.check}: valid, {found.title!r}, {len(found.questions)} questions")
+    elif args.name is None:
+        raise UserError("name a campaign (or --check FILE)")
+    elif args.file is None:
+        _, version = storage.require_version(store, args.name)
+        sys.stdout.write(version.questionnaire.source)
+    else:
+        caller = getattr(args, "caller", None) or _caller_default()
+        print(storage.attach_questionnaire(store, args.name, args.file, caller).summary())
+    return 0
+
+
+def derived_campaign(store: Store, args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires.derive import campaign_from
+
+    made = campaign_from(
+        store,
+        args.name,
+        args.source,
+        outcomes=[o.strip() for o in args.outcome.split(",") if o.strip()],
+        since=args.since,
+        until=args.until,
+        questionnaire=args.questionnaire,
+        caller=getattr(args, "caller", None) or _caller_default(),
+    )
+    print(json.dumps(made.as_json(), ensure_ascii=False) if args.json else made.summary())
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The ten outcomes a caller records, their keys, and what each does to the lead.
+"""The outcomes a caller records, their keys, and what each does to the lead.
 
 Codes are a contract (calls CSV, stats JSON): extend, never rename.
 """
@@ -31,8 +31,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("not_qualified", "0", "Not qualified", True, "switchboard"),
 )
 
-BY_CODE: dict[str, Outcome] = {o.code: o for o in OUTCOMES}
-CODES: tuple[str, ...] = tuple(o.code for o in OUTCOMES)
+# An interview finished in the questionnaire panel (Enter): bound to no digit, so OUTCOMES
+# stays the ten keyed outcomes and no outcome key changes.
+COMPLETED = Outcome("completed", "", "Completed", True, "manager")
+
+BY_CODE: dict[str, Outcome] = {o.code: o for o in (*OUTCOMES, COMPLETED)}
+CODES: tuple[str, ...] = tuple(BY_CODE)
 
 # Finished without a caller's outcome: the attempt cap was reached.
 MAX_ATTEMPTS = "max_attempts"

@@ -25,7 +25,7 @@ BUSY_TIMEOUT_S = 30.0
 
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _create_private(path: Path) -> None:
