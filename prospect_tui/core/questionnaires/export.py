@@ -148,10 +148,9 @@ def long_rows(store: Store, campaign_name: str) -> tuple[list[str], Iterator[lis
             codes = decoded if isinstance(decoded, tuple) else (value,)
             for code in codes:
                 choice = question.choice(code) if question else None
-                label = choice.label if choice else ""
+                shown_code, label = (code, choice.label) if choice else ("", "")
                 if question and question.type == "scale" and numeric is not None:
-                    label = question.labels.get(int(numeric), "")
-                shown_code = code if choice else ""
+                    shown_code, label = code, question.labels.get(int(numeric), "")
                 yield head + [shown_code, label, str(code), ""]
 
     return list(LONG_HEADERS), rows()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from prospect_tui.core import UserError
 from prospect_tui.core.questionnaires.model import (
@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_QUESTIONS = 500
 MAX_CHOICES = 100
 SNAKE = re.compile(r"[a-z][a-z0-9_]*\Z")
-_HEADER = re.compile(r"^\s*\[\[\s*question\s*\]\]", re.MULTILINE)
+_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*question[ \t]*\]\]", re.MULTILINE)
 _TOP_KEYS = {"title", "partial_threshold", "question"}
 _COMMON_KEYS = {"id", "type", "text", "required", "show_if"}
 # What each type accepts beyond the common keys: a key elsewhere is a mistake worth naming.
@@ -71,7 +71,7 @@ def _field_allowed(name: str) -> bool:
     return name.startswith(EXTRA_PREFIX) and bool(SNAKE.match(name[len(EXTRA_PREFIX) :]))
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -88,10 +88,10 @@ def tokenize(text: str) -> list[Token]:
             column = len(text) - len(rest) + 1
             raise ShowIfError(f"unexpected {rest[:1]!r} at column {column}")
         kind = found.lastgroup or ""
-        word = found.group(kind)
+        word, start = found.group(kind), found.start(kind)
         if kind == "name" and word in KEYWORDS:
             kind = "keyword"
-        tokens.append(Token(kind, word, found.start(kind) + 1))
+        tokens.append(Token(kind, word, start + 1))
         at = found.end()
     return tokens
 
