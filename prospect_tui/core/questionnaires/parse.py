@@ -32,7 +32,7 @@ _COMMON_KEYS = {"id", "type", "text", "required", "show_if"}
 # What each type accepts beyond the common keys: a key elsewhere is a mistake worth naming.
 _TYPE_KEYS = {
     "single": {"choices", "writes"},
-    "multi": {"choices"},
+    "multi": {"choices", "writes"},
     "yesno": {"writes"},
     "scale": {"min", "max", "labels"},
     "number": {"min", "max", "prefill", "writes"},
