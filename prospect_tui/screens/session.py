@@ -500,6 +500,8 @@ class SessionScreen(Screen):
         panel = self.query_one(QuestionnairePanel)
         if not panel.display:
             panel.display = True
+            # The script and the questions don't both fit beside the card: `k` brings it back.
+            self.query_one("#script-panel").display = False
             self.place_questionnaire()
             panel.show_lead(self.lead)
         if panel.active:
