@@ -16,7 +16,6 @@ from prospect_tui.core.questionnaires.engine import (
     DISPOSITION_OF_STATUS,
     DISPOSITION_ORDER,
     aapor_rates,
-    final_disposition,
 )
 from prospect_tui.core.questionnaires.model import MISSING_CODES, Question
 from prospect_tui.core.questionnaires.storage import require_version
@@ -27,13 +26,38 @@ SELECT question_id, value, number, missing, count(*) FROM answers
 WHERE campaign_id = ? AND answered_at >= ? AND answered_at < ? {caller}
 GROUP BY question_id, value, number, missing
 """
-# Every call on the campaign in the period, with the interview's status after it.
-_CALLS_SQL = """
-SELECT c.lead_id, c.outcome, ic.status, ic.interview_id FROM calls c
-LEFT JOIN interview_calls ic ON ic.call_id = c.id
-WHERE c.campaign_id = ? AND c.started_at >= ? AND c.started_at < ? AND c.undone_at IS NULL
-{caller}
-ORDER BY c.started_at, c.id
+
+
+def _rank_sql(column: str, categories: dict[str, str]) -> str:
+    """A CASE giving each code the rank of its disposition in DISPOSITION_ORDER (9: none)."""
+    ranks = " ".join(
+        f"WHEN '{code}' THEN {DISPOSITION_ORDER.index(category)}"
+        for code, category in categories.items()
+    )
+    return f"CASE {column} {ranks} ELSE 9 END"
+
+
+# One final disposition per lead called in the period: the best-ranked category among its
+# calls (undone ones left out), each call taking its outcome's and its interview status's.
+_DISPOSITIONS_SQL = f"""
+SELECT rank, count(*) FROM (
+    SELECT min(min({_rank_sql("c.outcome", DISPOSITION_OF_OUTCOME)},
+                   {_rank_sql("ic.status", DISPOSITION_OF_STATUS)})) AS rank
+    FROM calls c LEFT JOIN interview_calls ic ON ic.call_id = c.id
+    WHERE c.campaign_id = ? AND c.started_at >= ? AND c.started_at < ? AND c.undone_at IS NULL
+    {{caller}}
+    GROUP BY c.lead_id)
+GROUP BY rank
+"""
+# Each interview's status after its latest call in the period (SQLite takes the bare
+# column from the row holding max()).
+_INTERVIEWS_SQL = """
+SELECT status, count(*) FROM (
+    SELECT ic.status, max(c.id) FROM calls c JOIN interview_calls ic ON ic.call_id = c.id
+    WHERE c.campaign_id = ? AND c.started_at >= ? AND c.started_at < ? AND c.undone_at IS NULL
+    {caller}
+    GROUP BY ic.interview_id)
+GROUP BY status
 """
 
 
@@ -154,26 +178,16 @@ def _dispositions(
     if caller is not None:
         caller_sql = "AND c.caller = ?"
         params.append(caller)
-    categories: dict[int, set[str]] = defaultdict(set)
-    last_status: dict[int, str] = {}
-    for lead_id, outcome, status, interview_id in store.conn.execute(
-        _CALLS_SQL.format(caller=caller_sql), params
-    ):
-        found = categories[lead_id]
-        if outcome in DISPOSITION_OF_OUTCOME:
-            found.add(DISPOSITION_OF_OUTCOME[outcome])
-        if status is not None:
-            found.add(DISPOSITION_OF_STATUS[status])
-            last_status[interview_id] = status
     interviews = dict.fromkeys(("completed", "partial", "breakoff"), 0)
-    for status in last_status.values():
-        interviews[status] += 1
+    for status, count in store.conn.execute(_INTERVIEWS_SQL.format(caller=caller_sql), params):
+        interviews[status] += count
     counts = dict.fromkeys(DISPOSITION_ORDER, 0)
-    for found in categories.values():
-        final = final_disposition(found)
-        if final is not None:
-            counts[final] += 1
-    return interviews, {"leads": len(categories), "counts": counts, **aapor_rates(counts)}
+    leads = 0
+    for rank, count in store.conn.execute(_DISPOSITIONS_SQL.format(caller=caller_sql), params):
+        leads += count
+        if rank < len(DISPOSITION_ORDER):
+            counts[DISPOSITION_ORDER[rank]] += count
+    return interviews, {"leads": leads, "counts": counts, **aapor_rates(counts)}
 
 
 CSV_HEADERS = (
