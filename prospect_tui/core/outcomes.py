@@ -36,7 +36,8 @@ OUTCOMES: tuple[Outcome, ...] = (
 COMPLETED = Outcome("completed", "", "Completed", True, "manager")
 
 BY_CODE: dict[str, Outcome] = {o.code: o for o in (*OUTCOMES, COMPLETED)}
-CODES: tuple[str, ...] = tuple(BY_CODE)
+# The keyed outcomes, zero-filled in the stats; `completed` shows there once it was recorded.
+CODES: tuple[str, ...] = tuple(o.code for o in OUTCOMES)
 
 # Finished without a caller's outcome: the attempt cap was reached.
 MAX_ATTEMPTS = "max_attempts"
