@@ -269,7 +269,7 @@ def m060_questionnaires(db: sqlite_utils.Database) -> None:
         )""",
         # Covers the figures: one range per campaign, already in GROUP BY order, no lookups.
         "CREATE INDEX answers_figures ON answers(campaign_id, question_id, value, number,"
-        " missing, answered_at, caller)",
+        " missing, caller, answered_at)",
         """CREATE TABLE answer_audit (
             id INTEGER PRIMARY KEY,
             interview_id INTEGER NOT NULL REFERENCES interviews(id),

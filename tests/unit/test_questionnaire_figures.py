@@ -90,6 +90,7 @@ def test_figures_per_question_never_count_a_missing_code(store, history):
     assert projet_type["answered"] == 2
     assert contact["answered"] == 2  # two skipped, neither answered nor missing
     assert figures["interviews"] == {"completed": 4, "partial": 1, "breakoff": 0}
+    assert figures["by_caller"] == {"alice": {"accueil": {"n": 4, "mean": 3.0}}}
 
 
 def test_aapor_on_one_final_disposition_per_lead(store, history):

@@ -22,9 +22,9 @@ from prospect_tui.core.questionnaires.storage import require_version
 from prospect_tui.core.store import Store
 
 _ANSWERS_SQL = """
-SELECT question_id, value, number, missing, count(*) FROM answers
+SELECT question_id, value, number, missing, caller, count(*) FROM answers
 WHERE campaign_id = ? AND answered_at >= ? AND answered_at < ? {caller}
-GROUP BY question_id, value, number, missing
+GROUP BY question_id, value, number, missing, caller
 """
 
 
@@ -105,7 +105,7 @@ def _question(question: Question, groups: list[tuple[Any, ...]]) -> dict[str, An
     elif question.type == "scale":
         distribution = {_key(v): 0 for v in question.scale_values}
     numbers: dict[float, int] = defaultdict(int)
-    for value, number, code, count in groups:
+    for value, number, code, _caller, count in groups:
         if code in missing:
             missing[code] += count
             continue
@@ -151,14 +151,23 @@ def question_figures(
         caller_sql = "AND caller = ?"
         params.append(caller)
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for qid, value, number, missing, count in store.conn.execute(
-        _ANSWERS_SQL.format(caller=caller_sql), params
-    ):
-        grouped[qid].append((value, number, missing, count))
+    for qid, *group in store.conn.execute(_ANSWERS_SQL.format(caller=caller_sql), params):
+        grouped[qid].append(tuple(group))
     questionnaire = version.questionnaire
     questions = [
         _question(q, grouped.get(q.id, [])) for q in questionnaire.questions if q.answerable
     ]
+    by_caller: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for q in questionnaire.questions:
+        if q.type not in ("scale", "number"):
+            continue
+        sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        for _value, number, missing, who, count in grouped.get(q.id, []):
+            if number is not None and missing is None:
+                sums[who][0] += count
+                sums[who][1] += number * count
+        for who, (n, total) in sums.items():
+            by_caller[who][q.id] = {"n": n, "mean": _round(total / n)}
     interviews, aapor = _dispositions(store, campaign["id"], start, end, caller)
     return {
         "campaign": campaign_name,
@@ -167,6 +176,7 @@ def question_figures(
         "questions": questions,
         "interviews": interviews,
         "aapor": aapor,
+        "by_caller": {who: by_caller[who] for who in sorted(by_caller)},
     }
 
 
@@ -261,4 +271,7 @@ def format_figures(figures: dict[str, Any]) -> str:
         for name in ("RR1", "RR2", "COOP1", "REF1", "CON1")
     )
     lines += [f"AAPOR on {aapor['leads']} leads called: {counts}", f"  {rates}"]
+    for who, means in figures["by_caller"].items():
+        shown = ", ".join(f"{qid} {m['mean']:.2f} (n={m['n']})" for qid, m in means.items())
+        lines.append(f"{who}: {shown}")
     return "\n".join(lines)
