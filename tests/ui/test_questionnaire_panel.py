@@ -68,3 +68,29 @@ async def test_missing_code_keys_are_shown_and_remappable(store):
         await pilot.press("f2")
         await pilot.pause()
     assert answers(store) == {"accueil": (None, "dont_know")}
+
+
+async def test_the_stats_screen_shows_the_questions_view(store):
+    from prospect_tui.app import make_stats_app
+    from prospect_tui.core.questionnaires.model import Answer
+    from prospect_tui.core.questionnaires.storage import give_answer, load_interview
+
+    campaign = add_leads(store, "sat", 2)
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    for lead_id, score, missing in ((1, 4.0, None), (2, None, "dont_know")):
+        interview = load_interview(store, lead_id, campaign["id"])
+        question = interview.version.questionnaire.question("accueil")
+        give_answer(store, interview, question, Answer(score, missing), "alice")
+    app = make_stats_app(store, "alice", "sat", config={}, period="today")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            shown = str(app.screen.query_one("#questions-figures").render())
+            if "accueil" in shown:
+                break
+        assert "accueil (scale): 1 answered; NA 0, NSP 1, REFUS 0" in shown
+        assert "mean 4.00 (n=1)" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "StatsScreen"
