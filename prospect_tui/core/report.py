@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 
 from prospect_tui.core import UserError
+from prospect_tui.core.questionnaires.report import questionnaire_sections
 from prospect_tui.core.stats import Period, compute
 from prospect_tui.core.store import Store
 
@@ -255,6 +256,7 @@ def build_report(
         _outcomes_section(this),
         _best_hours_section(this),
         _optouts_section(optouts(store, period, campaign_id, caller)),
+        *questionnaire_sections(store, period.start_iso, period.end_iso, campaign, caller),
     ]
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -210,3 +210,12 @@ def test_campaign_from_another_keeps_opt_ins_and_counts_those_left_out(store, cl
     assert copied["email"] == f"it{leads[0]}@example.fr"
     assert copied["phone_e164"] == store.lead(leads[0])["phone_e164"]
     assert main(["campaign", "new", "followup", "--from", "promo", "--db", str(store.path)]) == 2
+
+
+def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
+    from prospect_tui.core.report import build_report
+
+    page = build_report(store, store.clock().date())
+    assert "Questionnaire: Satisfaction test (sat, version 1)" in page
+    assert "<td>accueil</td><td>4</td><td>0</td><td>1</td><td>0</td><td>3.00 (n=4)</td>" in page
+    assert "4 completed, 1 partial, 0 break-offs" in page
