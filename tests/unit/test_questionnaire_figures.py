@@ -33,7 +33,7 @@ HISTORY = {
     2: ({"accueil": 4.0, "projet": "no", "contact": None}, ["completed"]),
     3: ({"accueil": "dont_know", "projet": "yes", "projet_type": ("aucun",),
          "contact": "M. Blanc"}, ["completed"]),
-    4: ({"accueil": 2.0}, ["callback"]),  # 1 of 2 required: partial
+    4: ({"accueil": 2.0}, ["callback", "refused"]),  # 1 of 2 required: partial, then refused
     5: ({}, ["no_answer", "busy", "refused"]),
     6: ({}, ["voicemail", "refused!"]),  # the refusal is undone
     7: ({}, ["wrong_number"]),
@@ -95,7 +95,8 @@ def test_figures_per_question_never_count_a_missing_code(store, history):
 
 def test_aapor_on_one_final_disposition_per_lead(store, history):
     aapor = question_figures(store, "sat", "", "9999")["aapor"]
-    # I: leads 1, 2, 3, 8 (8 had a switchboard call first); P: 4 (partial beats its callback);
+    # I: leads 1, 2, 3, 8 (8 had a switchboard call first); P: 4 (its partial interview
+    # comes before its refusal and its callback);
     # R: 5 (after no answer and busy); UH: 6 (its refusal was undone); NE: 7.
     assert aapor["counts"] == {"I": 4, "P": 1, "R": 1, "NE": 1, "NC": 0, "UH": 1}
     assert aapor["leads"] == 8
@@ -141,7 +142,7 @@ def test_wide_export_has_fixed_columns_whatever_the_branching(store, history, tm
     assert rows[0][1].startswith("'+33")  # kept as text by Excel
     assert rows[1][7:] == ["4", "no", "", "", "", ""]  # branch not shown: empty
     assert rows[2][7:] == ["NSP", "yes", "0", "0", "1", "M. Blanc"]
-    assert rows[3][5:] == ["callback", "partial", "2", "", "", "", "", ""]
+    assert rows[3][5:] == ["refused", "partial", "2", "", "", "", "", ""]
     assert rows[4][8] == "REFUS"
     assert os.stat(path).st_mode & 0o777 == 0o600
 
