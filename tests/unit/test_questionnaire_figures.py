@@ -220,3 +220,20 @@ def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
     assert "Questionnaire: Satisfaction test (sat, version 1)" in page
     assert "<td>accueil</td><td>4</td><td>0</td><td>1</td><td>0</td><td>3.00 (n=4)</td>" in page
     assert "4 completed, 1 partial, 0 break-offs" in page
+
+
+def test_campaign_from_takes_the_latest_outcome_in_the_period(store, clock, capsys):
+    source = add_leads(store, "promo", 2)
+    dialer = Dialer(store, "alice", source)
+    first, second = (row["id"] for row in store.rows("SELECT id FROM leads ORDER BY id"))
+    dialer.record(first, "callback", started_at=clock(), duration_s=60)  # Monday 23/11
+    clock.advance(days=2)
+    dialer.record(first, "refused", started_at=clock(), duration_s=60)  # Wednesday: latest
+    dialer.record(second, "callback", started_at=clock(), duration_s=60)
+    db = ["--db", str(store.path), "--json"]
+    assert main(["campaign", "new", "monday", "--from", "promo", "--outcome", "callback",
+                 "--until", "2026-11-23", *db]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["leads"] == 1  # the first, as of Monday
+    assert main(["campaign", "new", "all", "--from", "promo", "--outcome", "callback", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["leads"] == 1  # the second: the first refused
+    assert main(["campaign", "new", "x", "--from", "promo", "--outcome", "maybe", *db]) == 2

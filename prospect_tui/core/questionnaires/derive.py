@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prospect_tui.core import UserError
+from prospect_tui.core.clock import iso
 from prospect_tui.core.outcomes import BY_CODE
 from prospect_tui.core.questionnaires.parse import read_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
@@ -64,7 +65,7 @@ def _bound(text: str | None, end: bool) -> str:
     from prospect_tui.core.stats import local_midnight, parse_day
 
     day = parse_day(text) + (timedelta(days=1) if end else timedelta())
-    return local_midnight(day).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(local_midnight(day))
 
 
 def copy_lead(conn: Any, lead: dict[str, Any], campaign_id: int, now: str, **learnt: str) -> None:
