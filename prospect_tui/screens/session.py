@@ -505,7 +505,8 @@ class SessionScreen(Screen):
             self.place_questionnaire()
             panel.show_lead(self.lead)
         if panel.active:
-            panel.focus()
+            # At once, not deferred like focus(): a key typed right after `q` is the panel's.
+            self.set_focus(panel)
         else:
             self.notify("This campaign has no questionnaire.", severity="warning")
             panel.display = False
@@ -517,7 +518,7 @@ class SessionScreen(Screen):
             before = panel.lead["id"] if panel.lead else None
             panel.show_lead(lead)
             if panel.has_focus_within and (lead is None or lead["id"] != before):
-                self.query_one("#card-scroll").focus()
+                self.set_focus(self.query_one("#card-scroll"))
 
     def questionnaire_call_recorded(self, lead_id: int) -> None:
         panel = self.query_one(QuestionnairePanel)
@@ -529,11 +530,11 @@ class SessionScreen(Screen):
         return not (action == "outcome" and self.query_one(QuestionnairePanel).has_focus_within)
 
     def on_questionnaire_panel_finished(self) -> None:
-        self.query_one("#card-scroll").focus()
+        self.set_focus(self.query_one("#card-scroll"))
         self.action_outcome("completed")
 
     def on_questionnaire_panel_leave(self) -> None:
-        self.query_one("#card-scroll").focus()
+        self.set_focus(self.query_one("#card-scroll"))
 
     def on_questionnaire_panel_lead_changed(self, message: QuestionnairePanel.LeadChanged) -> None:
         self.edited(message.lead)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -37,6 +36,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.text_line import TextLine
 
 _PLACEHOLDER = re.compile(r"\{(company|contact_name|contact_title|caller)\}")
 
@@ -69,6 +69,9 @@ class QuestionnairePanel(Vertical, can_focus=True):
         Binding("up,shift+tab", "back", "Back", id="questionnaire.back"),
         Binding("escape", "leave", "Card", id="questionnaire.leave"),
         Binding("enter", "confirm", "Confirm", show=False, id="questionnaire.confirm"),
+        # Digits are bindings too, not a key handler: every key of the panel then takes the
+        # same path, so a digit typed right after F7 is never handled before it.
+        *(Binding(str(digit), f"digit({digit})", show=False) for digit in range(10)),
     ]
 
     class Finished(Message):
@@ -97,11 +100,12 @@ class QuestionnairePanel(Vertical, can_focus=True):
         self.warned: set[str] = set()  # soft-required questions already warned about
 
     def compose(self) -> Any:
-        yield Static(id="q-progress", markup=False)
+        # One-line parts are TextLines: redrawn per answer without a relayout.
+        yield TextLine(id="q-progress")
         yield Static(id="q-text", markup=False)
         yield Static(id="q-choices", markup=False)
         yield Input(id="q-input")
-        yield Static(id="q-hint", markup=False)
+        yield TextLine(id="q-hint")
         yield Static(id="q-keys", markup=False)
 
     # Loading a lead
@@ -137,7 +141,7 @@ class QuestionnairePanel(Vertical, can_focus=True):
     # Drawing
 
     def draw(self) -> None:
-        progress = self.query_one("#q-progress", Static)
+        progress = self.query_one("#q-progress", TextLine)
         text = self.query_one("#q-text", Static)
         choices = self.query_one("#q-choices", Static)
         typed = self.query_one("#q-input", Input)
@@ -145,24 +149,22 @@ class QuestionnairePanel(Vertical, can_focus=True):
         if question is None or not self.is_typed(question):
             typed.remove_class("typed")
             if typed.has_focus:  # a hidden input must not keep the keys
-                self.focus()
+                self.screen.set_focus(self)
         if self.lead is None or self.interview is None:
-            progress.update("Questionnaire")
+            progress.set("Questionnaire")
             text.update("No lead on screen." if self.lead is None else "No questionnaire.")
             choices.update("")
-            self.draw_keys()
             return
         questionnaire = self.interview.version.questionnaire
         shown = shown_questions(questionnaire, self.interview.answers)
         if question is None:
-            progress.update(f"{questionnaire.title} · complete ({len(shown)} questions)")
+            progress.set(f"{questionnaire.title} · complete ({len(shown)} questions)")
             text.update("Interview complete: Enter records the call as completed.")
             choices.update("")
-            self.draw_keys()
             return
         number = next((i for i, q in enumerate(shown, 1) if q.id == question.id), len(shown))
         required = {"yes": "", "soft": " · may be skipped after a warning", "no": " · optional"}
-        progress.update(
+        progress.set(
             f"{questionnaire.title} · {number}/{len(shown)} · {question.id}"
             f"{required[question.required]}"
         )
@@ -175,9 +177,8 @@ class QuestionnairePanel(Vertical, can_focus=True):
             value = value_text(question, given) if given and given.substantive else prefill
             typed.value = value
             typed.cursor_position = len(value)
-            if self.has_focus_within:
-                typed.focus()
-        self.draw_keys()
+            if self.has_focus_within:  # at once: the next key typed is the answer's
+                self.screen.set_focus(typed)
 
     def filled(self, text: str) -> str:
         """The question with {contact_name}, {company}... of the lead on screen put in."""
@@ -220,7 +221,8 @@ class QuestionnairePanel(Vertical, can_focus=True):
         return now + "Type, then Enter"
 
     def draw_keys(self) -> None:
-        """The missing-code and back keys as bound now (after the user's keymap)."""
+        """The missing-code and back keys as bound now (after the user's keymap); drawn when
+        the focus comes or goes, not per answer (reading the bindings costs)."""
         if not self.has_focus_within:
             self.query_one("#q-keys", Static).update(Content("q answers here · Esc: card"))
             return
@@ -239,10 +241,11 @@ class QuestionnairePanel(Vertical, can_focus=True):
         self.query_one("#q-keys", Static).update(Content(" · ".join(parts)))
 
     def say(self, message: str) -> None:
-        self.query_one("#q-hint", Static).update(message)
+        self.query_one("#q-hint", TextLine).set(message)
 
     def on_focus(self) -> None:
         self.draw()
+        self.draw_keys()
 
     def on_descendant_focus(self) -> None:
         self.draw_keys()
@@ -270,15 +273,10 @@ class QuestionnairePanel(Vertical, can_focus=True):
         if removed:
             self.say(f"Removed, no longer asked: {', '.join(removed)}")
 
-    def on_key(self, event: events.Key) -> None:
+    def action_digit(self, digit: int) -> None:
         question = self.current
-        if question is None or not self.has_focus or not event.character:
+        if question is None:
             return
-        if not event.character.isdigit() or len(event.character) != 1:
-            return
-        event.stop()
-        event.prevent_default()
-        digit = int(event.character)
         if question.type == "multi":
             code = choice_for_digit(question, digit)
             if code is not None:

@@ -59,7 +59,9 @@ def finish(term: Terminal) -> None:
 
 def test_five_interviews_with_a_quit_and_a_resume(tmp_path, names):
     db = tmp_path / "demo.db"
-    command = f"{sys.executable} -m prospect_tui --db {db} --caller e2e"
+    # COLUMNS/LINES reach the pane's environment under pytest (80/24) and would override
+    # the terminal's real size for Textual: the app must read the pane's.
+    command = f"env -u COLUMNS -u LINES {sys.executable} -m prospect_tui --db {db} --caller e2e"
     first = Terminal(names[0], f"{command} demo --campaign demo-satisfaction", 80, 24)
     # 1: all high, no disappointment asked; a project: servers and backup (branch taken).
     start_interview(first, 0)
@@ -81,14 +83,16 @@ def test_five_interviews_with_a_quit_and_a_resume(tmp_path, names):
     # 3: two answers, then the caller quits in the middle of the interview.
     start_interview(first, 2)
     scores(first, "4", "4")
-    first.wait_for("qualité du service")
+    shown = first.wait_for("qualité du service")
+    assert "▔▔▔▔" in shown  # under the card at 80 columns
     first.keys("Escape", "C-q")
     assert first.wait_closed()
 
     second = Terminal(names[1], f"{command} --campaign demo-satisfaction", 120, 40)
     second.wait_for("Today 2 calls")
     second.keys("q")  # the same lead comes back, the interview where it stopped
-    second.wait_for("qualité du service")
+    shown = second.wait_for("qualité du service")
+    assert "▏ Satisfaction clients 2026 · 4/8 · qualite" in shown  # beside the card at 120
     scores(second, "3", "4", "4")
     typed(second, "note globale", "10")
     second.wait_for("projet informatique")
