@@ -8,6 +8,7 @@ codes (ids questionnaire.*, remappable), Escape gives the focus back to the card
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from textual.binding import Binding
@@ -62,16 +63,21 @@ class QuestionnairePanel(Vertical, can_focus=True):
     QuestionnairePanel Input { display: none; }
     QuestionnairePanel Input.typed { display: block; }
     """
+    # Priority bindings: the app runs them as soon as it reads the key, before passing it
+    # down to the focused widget and up again (a message hop per widget), so answering is as
+    # direct as an outcome key and every key of the panel keeps its order. While a typed
+    # answer's input has the focus, digits and Enter are its own (check_action).
     BINDINGS = [
-        Binding("f7", "missing('not_applicable')", "N/A", id="questionnaire.not_applicable"),
-        Binding("f8", "missing('dont_know')", "Don't know", id="questionnaire.dont_know"),
-        Binding("f9", "missing('refused')", "Refused", id="questionnaire.refused"),
-        Binding("up,shift+tab", "back", "Back", id="questionnaire.back"),
-        Binding("escape", "leave", "Card", id="questionnaire.leave"),
-        Binding("enter", "confirm", "Confirm", show=False, id="questionnaire.confirm"),
-        # Digits are bindings too, not a key handler: every key of the panel then takes the
-        # same path, so a digit typed right after F7 is never handled before it.
-        *(Binding(str(digit), f"digit({digit})", show=False) for digit in range(10)),
+        replace(binding, priority=True)
+        for binding in (
+            Binding("f7", "missing('not_applicable')", "N/A", id="questionnaire.not_applicable"),
+            Binding("f8", "missing('dont_know')", "Don't know", id="questionnaire.dont_know"),
+            Binding("f9", "missing('refused')", "Refused", id="questionnaire.refused"),
+            Binding("up,shift+tab", "back", "Back", id="questionnaire.back"),
+            Binding("escape", "leave", "Card", id="questionnaire.leave"),
+            Binding("enter", "confirm", "Confirm", show=False, id="questionnaire.confirm"),
+            *(Binding(str(digit), f"digit({digit})", show=False) for digit in range(10)),
+        )
     ]
 
     class Finished(Message):
@@ -272,6 +278,10 @@ class QuestionnairePanel(Vertical, can_focus=True):
         self.go_to(self.next_unanswered())
         if removed:
             self.say(f"Removed, no longer asked: {', '.join(removed)}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = self.query_one("#q-input", Input).has_focus
+        return not (typing and action in ("digit", "confirm"))
 
     def action_digit(self, digit: int) -> None:
         question = self.current
