@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_stats import timed  # noqa: E402
 
 from prospect_tui.core.questionnaires.figures import question_figures  # noqa: E402
 from prospect_tui.core.questionnaires.model import Answer  # noqa: E402
@@ -98,16 +101,6 @@ def seed(path: Path, answers: int) -> None:
             rows,
         )
     store.close()
-
-
-def timed(action, runs: int) -> list[float]:
-    action()  # warm-up: page cache, schema parse
-    found = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        found.append((time.perf_counter() - started) * 1000)
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

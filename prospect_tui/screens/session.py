@@ -540,10 +540,11 @@ class SessionScreen(Screen):
         self.edited(message.lead)
 
     def place_questionnaire(self) -> None:
-        """Beside the card from 120 columns, under it below."""
-        under = self.app.size.width < PANEL_BESIDE_WIDTH
+        """Beside the card from 120 columns, under it below (once it is open)."""
+        panel = self.query_one(QuestionnairePanel)
+        under = panel.display and self.app.size.width < PANEL_BESIDE_WIDTH
         self.query_one("#session-body").styles.layout = "vertical" if under else "horizontal"
-        self.query_one(QuestionnairePanel).set_class(under, "under")
+        panel.set_class(under, "under")
 
     # Always-visible figures
 

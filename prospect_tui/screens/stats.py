@@ -218,7 +218,11 @@ class StatsScreen(Screen[None]):
         if not self.campaign:
             self.notify("Choose a campaign first: questions belong to one.", severity="warning")
             return
-        period = self.period()
+        try:
+            period = self.period()
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
         screen = QuestionsScreen(
             self.store, self.campaign, period.start_iso, period.end_iso, self.caller_filter
         )

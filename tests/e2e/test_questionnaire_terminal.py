@@ -14,15 +14,10 @@ import sys
 
 import pytest
 
+from tests.e2e.test_terminal import prospect
 from tests.terminal import Terminal
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-def prospect(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "prospect_tui", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 @pytest.fixture
