@@ -109,8 +109,11 @@ def _minutes(seconds: float) -> str:
     return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
 
 
-# The questionnaire panel (issue 14): `q` opens it or gives it the focus.
-QUESTIONNAIRE_BINDING = Binding("q", "questionnaire", "Questions", id="session.questionnaire")
+# The questionnaire panel (issue 14): `q` opens it or gives it the focus. A priority binding
+# like the outcome keys, so that a key typed right after it already reaches the panel.
+QUESTIONNAIRE_BINDING = Binding(
+    "q", "questionnaire", "Questions", id="session.questionnaire", priority=True
+)
 # Below this width the panel goes under the card instead of beside it.
 PANEL_BESIDE_WIDTH = 120
 
@@ -526,8 +529,10 @@ class SessionScreen(Screen):
             panel.call_recorded(lead_id, self.dialer.history[-1].call_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Digits answer the question while the panel has the focus: no outcome key then.
-        return not (action == "outcome" and self.query_one(QuestionnairePanel).has_focus_within)
+        # While the panel has the focus, digits answer the question and `q` may be typed in
+        # an answer: no outcome key, no `q` then.
+        panel_keys = action in ("outcome", "questionnaire")
+        return not (panel_keys and self.query_one(QuestionnairePanel).has_focus_within)
 
     def on_questionnaire_panel_finished(self) -> None:
         self.set_focus(self.query_one("#card-scroll"))

@@ -232,9 +232,10 @@ class QuestionnairePanel(Vertical, can_focus=True):
         if not self.has_focus_within:
             self.query_one("#q-keys", Static).update(Content("q answers here · Esc: card"))
             return
-        active = {
-            b.binding.id: b.binding for b in self.screen.active_bindings.values() if b.binding.id
-        }
+        active: dict[str, Binding] = {}
+        for bound in self.screen.active_bindings.values():
+            if bound.binding.id:  # the first key of a binding with several (up, not shift+tab)
+                active.setdefault(bound.binding.id, bound.binding)
         parts = []
         for code in MISSING_CODES:
             binding = active.get(f"questionnaire.{code}")
