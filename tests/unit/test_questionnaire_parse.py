@@ -130,3 +130,13 @@ def test_attach_refused_attaches_nothing_and_a_good_one_prints_back(store, tmp_p
     assert "version 1 attached" in capsys.readouterr().out
     assert main(["campaign", "questionnaire", "spring", *db]) == 0
     assert capsys.readouterr().out == SMALL
+
+
+@pytest.mark.parametrize(
+    "name", ["demo_satisfaction.toml", "demo_qualification.toml", "demo_followup.toml"]
+)
+def test_the_packaged_questionnaires_are_valid(name):
+    from importlib.resources import files
+
+    text = (files("prospect_tui.data") / name).read_text(encoding="utf-8")
+    assert parse_questionnaire(text, name).questions
