@@ -120,3 +120,18 @@ def test_a_changed_questionnaire_without_answers_replaces_it(store, campaign):
     changed = parse_questionnaire(SMALL.replace("Lesquels ?", "Quels projets ?"))
     assert attach_text(store, "sat", changed, "v2.toml", "boss").outcome == "replaced"
     assert store.scalar("SELECT count(*) FROM questionnaires") == 1
+
+
+def test_an_undone_completed_call_leaves_the_interview_open_in_the_export(store, campaign, clock):
+    from prospect_tui.core.questionnaires.export import wide_rows
+
+    dialer = Dialer(store, "alice", campaign)
+    lead = dialer.next_lead()
+    interview = load_interview(store, lead["id"], campaign["id"])
+    for qid, value in (("accueil", 5.0), ("projet", "no"), ("contact", "Mme Roy")):
+        answer(store, interview, qid, value)
+    close_interview(store, interview, dialer.record(lead["id"], "completed", started_at=clock(),
+                                                    duration_s=90))  # fmt: skip
+    assert [row[5:7] for row in wide_rows(store, "sat")[1]] == [["completed", "completed"]]
+    dialer.undo()
+    assert [row[5:7] for row in wide_rows(store, "sat")[1]] == [["", "open"]]

@@ -48,9 +48,13 @@ LONG_HEADERS = (
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CODEBOOK_HEADERS = ("question_id", "text", "type", "choices", "show_if", "required", "version")
 
-# Each interviewed lead with its last answer and the outcome of its latest call.
+# Each interviewed lead with its last answer, the outcome of its latest call and the
+# interview's status after it (an undone call leaves the interview as it was before).
 _INTERVIEWS_SQL = """
-SELECT i.id, l.company, l.phone_e164, l.contact_name, i.status,
+SELECT i.id, l.company, l.phone_e164, l.contact_name,
+    coalesce((SELECT ic.status FROM interview_calls ic JOIN calls c ON c.id = ic.call_id
+              WHERE ic.interview_id = i.id AND c.undone_at IS NULL
+              ORDER BY c.id DESC LIMIT 1), 'open') AS status,
     (SELECT a.caller FROM answers a WHERE a.interview_id = i.id
      ORDER BY a.answered_at DESC, a.id DESC LIMIT 1) AS caller,
     (SELECT max(a.answered_at) FROM answers a WHERE a.interview_id = i.id) AS answered_at,
