@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError, printable
@@ -32,6 +32,9 @@ from prospect_tui.core.locations import (
     demo_database_path,
 )
 from prospect_tui.core.store import Store, database_error
+
+if TYPE_CHECKING:
+    from prospect_tui.core.stats import Period
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -306,6 +309,28 @@ def cmd_export_calls(args: argparse.Namespace) -> int:
     return written(count, args.output)
 
 
+@command(
+    "export answers",
+    "a questionnaire's answers",
+    arg("--campaign", required=True, help="the campaign whose answers to write"),
+    OUTPUT,
+    arg("--format", choices=("csv", "xlsx"), help="default: from -o, else csv"),
+    arg(
+        "--shape",
+        choices=("wide", "long"),
+        default="wide",
+        help="wide: one row per lead interviewed (default); long: one row per answer",
+    ),
+)
+def cmd_export_answers(args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires.export import export_answers
+
+    spreadsheet = args.output is not None and args.output.suffix.lower() == ".xlsx"
+    fmt = args.format or ("xlsx" if spreadsheet else "csv")
+    count = export_answers(open_store(args), args.campaign, args.output, fmt, args.shape)
+    return written(count, args.output)
+
+
 def written(count: int, output: Path | None) -> int:
     if output is not None:
         print(f"{count} rows written to {output}", file=sys.stderr)
@@ -332,6 +357,7 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
         default="caller",
         help="breakdown for the table and the CSV (default: caller)",
     ),
+    arg("--questions", action="store_true", help="the questionnaire's figures (needs --campaign)"),
     arg("--tui", action="store_true", help="open the live stats screen"),
     arg("--json", action="store_true", help="print a JSON object"),
     arg("--csv", action="store_true", help="print the breakdown as CSV"),
@@ -356,6 +382,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     caller = figures_caller(args)
     store = open_store(args)
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
+    if args.questions:
+        return questions_stats(store, args, period, caller)
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
         print_json(figures, indent=2)
@@ -363,6 +391,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
         to_stdout(lambda out: out.write(stats.to_csv(figures, args.by)))
     else:
         print(stats.format_table(figures, args.by))
+    return 0
+
+
+def questions_stats(
+    store: Store, args: argparse.Namespace, period: Period, caller: str | None
+) -> int:
+    from prospect_tui.core.csvout import to_stdout
+    from prospect_tui.core.questionnaires import figures
+
+    if not args.campaign:
+        raise UserError("--questions needs --campaign NAME")
+    found = figures.question_figures(store, args.campaign, period.start_iso, period.end_iso, caller)
+    found["period"] = period.as_json()
+    if args.json:
+        print_json(found, indent=2)
+    elif args.csv:
+        to_stdout(lambda out: out.write(figures.figures_csv(found)))
+    else:
+        print(figures.format_figures(found))
     return 0
 
 
@@ -444,6 +491,64 @@ def cmd_campaign_set(args: argparse.Namespace) -> int:
     campaigns.set_setting(store, args.name, args.key, args.value)
     value = campaigns.describe(store, args.name)["settings"][args.key]
     print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
+    return 0
+
+
+@command(
+    "campaign questionnaire",
+    "attach a questionnaire (TOML), print the one in force, or --check a file",
+    arg("name", metavar="NAME", nargs="?", help="the campaign"),
+    arg("file", metavar="FILE", nargs="?", type=Path, help="to attach"),
+    arg("--check", metavar="FILE", type=Path, help="only validate FILE"),
+    USER,
+)
+def cmd_campaign_questionnaire(args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires import parse, storage
+
+    if args.check is not None:
+        if args.name or args.file:
+            raise UserError("--check FILE takes no campaign: it only validates")
+        found = parse.read_questionnaire(args.check)
+        print(f"{args.check}: valid, {found.title!r}, {len(found.questions)} questions")
+        return 0
+    if args.name is None:
+        raise UserError("name a campaign (or --check FILE)")
+    store = open_store(args)
+    if args.file is None:
+        _, version = storage.require_version(store, args.name)
+        sys.stdout.write(version.questionnaire.source)
+    else:
+        who = args.user or os_user()
+        print(storage.attach_questionnaire(store, args.name, args.file, who).summary())
+    return 0
+
+
+@command(
+    "campaign new",
+    "a campaign of another's leads, by their latest outcome",
+    arg("name", metavar="NAME"),
+    arg("--from", dest="source", metavar="SOURCE", required=True, help="the source campaign"),
+    arg("--outcome", default="opt_in", help="latest outcomes to keep, comma-separated (opt_in)"),
+    arg("--since", metavar="DATE", help="latest call on or after this day"),
+    arg("--until", metavar="DATE", help="latest call on or before this day"),
+    arg("--questionnaire", metavar="FILE", type=Path, help="attach this one"),
+    arg("--json", action="store_true", help="print a JSON object"),
+    USER,
+)
+def cmd_campaign_new(args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires.derive import campaign_from
+
+    made = campaign_from(
+        open_store(args),
+        args.name,
+        args.source,
+        outcomes=[o.strip() for o in args.outcome.split(",") if o.strip()],
+        since=args.since,
+        until=args.until,
+        questionnaire=args.questionnaire,
+        caller=args.user or os_user(),
+    )
+    print(json.dumps(made.as_json(), ensure_ascii=False) if args.json else made.summary())
     return 0
 
 

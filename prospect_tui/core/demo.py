@@ -1,4 +1,5 @@
-"""The demo database: a fresh file with campaign "demo" and the packaged sample lead list.
+"""The demo database: a fresh file with campaign "demo" and the packaged sample lead list,
+plus demo-qualification and demo-satisfaction with their questionnaires.
 
 `prospect demo` rebuilds it every time, so a demo always starts from the same state.
 """
@@ -9,6 +10,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from prospect_tui.core.importing import import_file
+from prospect_tui.core.questionnaires.demo import build_questionnaire_demos
 from prospect_tui.core.store import Store
 
 DEMO_CAMPAIGN = "demo"
@@ -27,4 +29,5 @@ def build_demo(path: Path) -> Store:
     store.ensure_campaign(DEMO_CAMPAIGN, DEMO_SETTINGS)
     with as_file(files("prospect_tui.data") / "demo_leads.csv") as demo_list:
         import_file(store, demo_list, campaign=DEMO_CAMPAIGN, source=DEMO_SOURCE)
+    build_questionnaire_demos(store, DEMO_CAMPAIGN, DEMO_SETTINGS)
     return store

@@ -58,7 +58,9 @@ def edit_lead(
     if parsed is None:
         raise UserError(f"{phone.strip()!r} is not a valid phone number")
     other = store.row(
-        "SELECT company FROM leads WHERE phone_e164 = ? AND id != ?", (parsed.e164, lead_id)
+        "SELECT company FROM leads WHERE phone_e164 = ? AND id != ?"
+        " AND campaign_id = (SELECT campaign_id FROM leads WHERE id = ?)",
+        (parsed.e164, lead_id, lead_id),
     )
     if other is not None:
         raise UserError(f"{parsed.national} is already the number of {other['company']}")

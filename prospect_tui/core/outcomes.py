@@ -1,4 +1,4 @@
-"""The ten outcomes a caller records, their keys, and what each does to the lead.
+"""The outcomes a caller records, their keys, and what each does to the lead.
 
 Codes are a contract (calls CSV, stats JSON): extend, never rename.
 """
@@ -31,7 +31,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("not_qualified", "0", "Not qualified", True, "switchboard"),
 )
 
-BY_CODE: dict[str, Outcome] = {o.code: o for o in OUTCOMES}
+# An interview finished in the questionnaire panel (Enter): bound to no digit, so OUTCOMES
+# stays the ten keyed outcomes and no outcome key changes.
+COMPLETED = Outcome("completed", "", "Completed", True, "manager")
+
+BY_CODE: dict[str, Outcome] = {o.code: o for o in (*OUTCOMES, COMPLETED)}
+# The keyed outcomes, zero-filled in the stats; `completed` shows there once it was recorded.
 CODES: tuple[str, ...] = tuple(o.code for o in OUTCOMES)
 
 # Finished without a caller's outcome: the attempt cap was reached.

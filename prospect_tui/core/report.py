@@ -11,19 +11,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from prospect_tui.core.charts import bar_chart
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.formatting import MISSING, duration, percent
+from prospect_tui.core.questionnaires.report import questionnaire_sections
 from prospect_tui.core.stats import Figures, Period, compute
 from prospect_tui.core.stats.figures import BestHours
 from prospect_tui.core.store import Store
-
-COLORS = {
-    "calls": "#94a3b8",
-    "contacts": "#2563eb",
-    "opt_ins": "#16a34a",
-    "previous": "#cbd5e1",
-    "this": "#2563eb",
-}
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -103,44 +97,6 @@ def _change(now: Any, before: Any, kind: str, better_up: bool | None) -> str:
 
 
 # Inline SVG charts: plain shapes with a <title> each, readable with no script at all.
-
-
-def bar_chart(
-    rows: list[tuple[str, list[tuple[str, float, str]]]], *, label: str, width: int = 760
-) -> str:
-    """Horizontal bars: one group per row label, one bar per (series, value, text)."""
-    if not rows:
-        return "<p class='empty'>No data for this week.</p>"
-    label_w, bar_h, gap = 170, 16, 10
-    series = max(len(bars) for _, bars in rows)
-    group_h = series * bar_h + gap
-    height = len(rows) * group_h + gap
-    top = max((value for _, bars in rows for _, value, _ in bars), default=0) or 1
-    span = width - label_w - 180  # room for the value written after the longest bar
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart bars' width='{width}'"
-        f" height='{height}' viewBox='0 0 {width} {height}' role='img'"
-        f" aria-label='{escape(label, quote=True)}'>"
-    ]
-    for index, (name, bars) in enumerate(rows):
-        y = gap + index * group_h
-        parts.append(
-            f"<text x='{label_w - 8}' y='{y + series * bar_h / 2 + 4:.0f}'"
-            f" text-anchor='end'>{escape(name)}</text>"
-        )
-        for number, (serie, value, text) in enumerate(bars):
-            bar_y = y + number * bar_h
-            bar_w = max(1.0, span * value / top) if value else 0
-            color = COLORS.get(serie, "#64748b")
-            parts.append(
-                f"<rect class='bar {escape(serie)}' x='{label_w}' y='{bar_y}'"
-                f" width='{bar_w:.1f}' height='{bar_h - 3}' fill='{color}'>"
-                f"<title>{escape(name)}: {escape(text)}</title></rect>"
-                f"<text class='value' x='{label_w + bar_w + 6:.1f}' y='{bar_y + bar_h - 5}'>"
-                f"{escape(text)}</text>"
-            )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def heat_map(best: BestHours, *, label: str) -> str:
@@ -257,6 +213,7 @@ def build_report(
         _outcomes_section(this),
         _best_hours_section(this),
         _optouts_section(optouts(store, period, campaign_id, caller)),
+        *questionnaire_sections(store, period.start_iso, period.end_iso, campaign, caller),
     ]
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -369,6 +369,92 @@ def m050_users_access_log(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX access_log_at ON access_log(at)")
 
 
+@migrations()
+def m060_questionnaires(db: sqlite_utils.Database) -> None:
+    """Questionnaires per campaign (versioned), interviews, answers one row per question.
+
+    Missing codes live apart from values; removed or changed answers and the lead fields an
+    answer updated are kept in append-only logs; interview_calls ties each call to the
+    interview's status after it (AAPOR dispositions are read from there). A phone number
+    becomes unique per campaign, not across campaigns.
+    """
+    for statement in (
+        """CREATE TABLE questionnaires (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            source TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            file_name TEXT NOT NULL DEFAULT '',
+            attached_by TEXT NOT NULL DEFAULT '',
+            attached_at TEXT NOT NULL,
+            UNIQUE(campaign_id, version)
+        )""",
+        """CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            lead_id INTEGER NOT NULL REFERENCES leads(id),
+            caller TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            UNIQUE(campaign_id, lead_id)
+        )""",
+        """CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            interview_id INTEGER NOT NULL REFERENCES interviews(id),
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            question_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            value TEXT,
+            number REAL,
+            missing TEXT,
+            caller TEXT NOT NULL,
+            answered_at TEXT NOT NULL,
+            UNIQUE(interview_id, question_id)
+        )""",
+        # Covers the figures: one range per campaign, already in GROUP BY order, no lookups.
+        "CREATE INDEX answers_figures ON answers(campaign_id, question_id, value, number,"
+        " missing, caller, answered_at)",
+        """CREATE TABLE answer_audit (
+            id INTEGER PRIMARY KEY,
+            interview_id INTEGER NOT NULL REFERENCES interviews(id),
+            question_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            value TEXT,
+            missing TEXT,
+            event TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            caller TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        """CREATE TABLE interview_calls (
+            call_id INTEGER PRIMARY KEY REFERENCES calls(id),
+            interview_id INTEGER NOT NULL REFERENCES interviews(id),
+            status TEXT NOT NULL
+        )""",
+        """CREATE TABLE lead_changes (
+            id INTEGER PRIMARY KEY,
+            lead_id INTEGER NOT NULL REFERENCES leads(id),
+            field TEXT NOT NULL,
+            old_value TEXT NOT NULL,
+            new_value TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            at TEXT NOT NULL,
+            interview_id INTEGER REFERENCES interviews(id),
+            call_id INTEGER REFERENCES calls(id)
+        )""",
+        "CREATE INDEX lead_changes_lead ON lead_changes(lead_id)",
+        # A campaign built from another's results holds the same numbers: a number is unique
+        # within a campaign (imports still refuse one known in any campaign).
+        "DROP INDEX leads_phone",
+        "CREATE UNIQUE INDEX leads_phone ON leads(campaign_id, phone_e164)",
+        "CREATE INDEX leads_phone_any ON leads(phone_e164)",
+    ):
+        db.execute(statement)
+
+
 def upgrade(db: sqlite_utils.Database) -> None:
     """Apply the pending migrations (the caller holds the write lock)."""
     migrations.apply(db)

@@ -32,7 +32,7 @@ DatabaseError = sqlite3.Error
 
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _create_private(path: Path) -> None:

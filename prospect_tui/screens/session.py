@@ -48,6 +48,7 @@ from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
+from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 from prospect_tui.widgets.text_line import TextLine
 
 HOME_ZONE = "Europe/Paris"
@@ -107,8 +108,17 @@ def _minutes(seconds: float) -> str:
     return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
 
 
+# The questionnaire panel (issue 14): `q` opens it or gives it the focus. A priority binding
+# like the outcome keys, so that a key typed right after it already reaches the panel.
+QUESTIONNAIRE_BINDING = Binding(
+    "q", "questionnaire", "Questions", id="session.questionnaire", priority=True
+)
+# Below this width the panel goes under the card instead of beside it.
+PANEL_BESIDE_WIDTH = 120
+
+
 class SessionScreen(Screen):
-    BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS
+    BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS + [QUESTIONNAIRE_BINDING]
 
     def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
         super().__init__()
@@ -137,6 +147,9 @@ class SessionScreen(Screen):
             with VerticalScroll(id="script-panel"):
                 yield Static(id="script", markup=False)
                 yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
+            yield QuestionnairePanel(
+                self.store, self.dialer.caller, self.dialer.campaign["id"], self.phone_region
+            )
         yield TextLine(id="status")
         # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here,
         # then the other keys (see show_keys).
@@ -166,6 +179,7 @@ class SessionScreen(Screen):
     def show_lead(self, lead: dict | None, recorded: Recorded | None = None) -> None:
         """Show `lead` (None: why there is none), after the call `recorded` if one was."""
         self.lead = lead
+        self.questionnaire_follows(lead)
         card = self.query_one(LeadCard)
         ahead, self.ahead = self.ahead, None
         if lead is None:
@@ -270,6 +284,7 @@ class SessionScreen(Screen):
                     duration_s=time.monotonic() - self.call_started_mono,
                     **details,
                 )
+                self.questionnaire_call_recorded(self.lead["id"])
         except UserError as error:
             self.notify(str(error), severity="error")
             return
@@ -481,6 +496,60 @@ class SessionScreen(Screen):
         ]
         self.app.push_screen(HelpScreen(keys))
 
+    # The questionnaire panel (issue 14)
+
+    def action_questionnaire(self) -> None:
+        panel = self.query_one(QuestionnairePanel)
+        if not panel.display:
+            panel.display = True
+            # The script and the questions don't both fit beside the card: `k` brings it back.
+            self.query_one("#script-panel").display = False
+            self.place_questionnaire()
+            panel.show_lead(self.lead)
+        if panel.active:
+            # At once, not deferred like focus(): a key typed right after `q` is the panel's.
+            self.set_focus(panel)
+        else:
+            self.notify("This campaign has no questionnaire.", severity="warning")
+            panel.display = False
+
+    def questionnaire_follows(self, lead: dict | None) -> None:
+        """The open panel loads the interview of each lead shown; the card gets the focus."""
+        panel = self.query_one(QuestionnairePanel)
+        if panel.display:
+            before = panel.lead["id"] if panel.lead else None
+            panel.show_lead(lead)
+            if panel.has_focus_within and (lead is None or lead["id"] != before):
+                self.set_focus(self.query_one("#card-scroll"))
+
+    def questionnaire_call_recorded(self, lead_id: int) -> None:
+        panel = self.query_one(QuestionnairePanel)
+        if panel.display:
+            panel.call_recorded(lead_id, self.dialer.history[-1].call_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the panel has the focus, digits answer the question and `q` may be typed in
+        # an answer: no outcome key, no `q` then.
+        panel_keys = action in ("outcome", "questionnaire")
+        return not (panel_keys and self.query_one(QuestionnairePanel).has_focus_within)
+
+    def on_questionnaire_panel_finished(self) -> None:
+        self.set_focus(self.query_one("#card-scroll"))
+        self.action_outcome("completed")
+
+    def on_questionnaire_panel_leave(self) -> None:
+        self.set_focus(self.query_one("#card-scroll"))
+
+    def on_questionnaire_panel_lead_changed(self, message: QuestionnairePanel.LeadChanged) -> None:
+        self.edited(message.lead)
+
+    def place_questionnaire(self) -> None:
+        """Beside the card from 120 columns, under it below (once it is open)."""
+        panel = self.query_one(QuestionnairePanel)
+        under = panel.display and self.app.size.width < PANEL_BESIDE_WIDTH
+        self.query_one("#session-body").styles.layout = "vertical" if under else "horizontal"
+        panel.set_class(under, "under")
+
     # Always-visible figures
 
     def show_keys(self) -> None:
@@ -520,6 +589,7 @@ class SessionScreen(Screen):
 
     def on_resize(self) -> None:
         self.show_keys()
+        self.place_questionnaire()
 
     def tick(self) -> None:
         if self.pause_id is not None:

@@ -45,6 +45,7 @@ class StatsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="stats.close"),
         Binding("r", "refresh_now", "Refresh", id="stats.refresh"),
+        Binding("a", "questions", "Questions", id="stats.questions"),
     ]
 
     def __init__(
@@ -197,6 +198,25 @@ class StatsScreen(Screen[None]):
             "Outcomes", [(o["label"], o["calls"], o["share"]) for o in figures["outcomes"]]
         )
         self.query_one("#heatmap", HeatMap).show(figures["best_hours"])
+
+    def action_questions(self) -> None:
+        """The questionnaire's figures for the campaign and period chosen (issue 14)."""
+        from prospect_tui.screens.questions import QuestionsScreen
+
+        if self.reader is None:  # figures refused to this caller
+            return
+        if not self.campaign:
+            self.notify("Choose a campaign first: questions belong to one.", severity="warning")
+            return
+        try:
+            period = self.period()
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        screen = QuestionsScreen(
+            self.store, self.campaign, period.start_iso, period.end_iso, self.caller_filter
+        )
+        self.app.push_screen(screen)
 
     def action_close(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -1,0 +1,54 @@
+"""The questions view of the stats screen (key a): each question's distribution as bars, the
+means with their n, the interviews and the AAPOR rates of the campaign's questionnaire.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from prospect_tui.core import UserError
+from prospect_tui.core.questionnaires.figures import format_figures, question_figures
+from prospect_tui.core.store import Store
+
+
+class QuestionsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "close", "Back", id="questions.close")]
+
+    def __init__(
+        self, store: Store, campaign: str, start: str, end: str, caller: str | None
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.campaign = campaign
+        self.bounds = (start, end)
+        self.caller = caller
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("Computing…", id="questions-figures", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.compute()
+
+    @work(thread=True, exit_on_error=False, name="questions")
+    def compute(self) -> None:
+        reader = self.store.clone()  # SQLite connections belong to one thread
+        try:
+            text = format_figures(
+                question_figures(reader, self.campaign, *self.bounds, self.caller)
+            )
+        except UserError as error:
+            text = f"✗ {error}"
+        finally:
+            reader.close()
+        self.app.call_from_thread(self.query_one("#questions-figures", Static).update, text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
