@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prospect_tui.core import UserError
+from prospect_tui.core import UserError, busy
 from prospect_tui.core.clock import Clock, default_clock, iso
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ BUSY_TIMEOUT_S = 30.0
 
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _create_private(path: Path) -> None:
@@ -87,15 +87,17 @@ class Store:
         return iso(self.clock())
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, patience_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
         """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
 
         Nested inside another write it joins that transaction: one commit, one disk sync.
+        The lock is tried with jittered back-off (core/busy.py); after `patience_s` without
+        it, `database is locked` is raised.
         """
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        busy.begin_immediate(self.conn, patience_s, int(BUSY_TIMEOUT_S * 1000))
         try:
             yield self.conn
         except BaseException:
