@@ -261,9 +261,10 @@ def _moved_on(
     cancelled = "your call is cancelled, the lead stays"
     if later is not None:
         return f"{company} was called by {later[0]} since: {cancelled} with {later[0]}"
+    # A colleague holding it is calling it now.
     holder = lead["claimed_by"]
     if holder not in (None, caller) and (lead["claimed_until"] or "") >= iso(now):
-        return f"{company} was taken by {holder} since: {cancelled} with {holder}"
+        return f"{company} was called by {holder} since: {cancelled} with {holder}"
     if (lead["status"], lead["attempts"], lead["next_call_at"]) != (
         effects["status_after"],
         effects["attempts_after"],
