@@ -108,7 +108,8 @@ def no_lead_reason(queue: Queue) -> NoLead:
 def _when(queue: Queue, moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "none in the coming year"
-    text: str = moment_text(moment, queue.display_zone, now)
+    # None: the caller's own clock (moment_text's annotation says ZoneInfo only).
+    text: str = moment_text(moment, queue.display_zone, now)  # type: ignore[arg-type]
     return text
 
 

@@ -96,7 +96,8 @@ def next_working_morning(
     A switchboard that says "he's out today" means tomorrow, at the first hour we may call.
     """
     chosen = settings if settings is not None else cast(CampaignSettings, DEFAULTS)
-    return CallingPolicy.from_settings(chosen).next_working_start(zone, now)
+    policy = CallingPolicy.from_settings(cast(dict[str, Any], chosen))
+    return policy.next_working_start(zone, now)
 
 
 def _check_holder(conn: sqlite3.Connection, lead: Lead, caller: str, now: datetime) -> None:
@@ -238,7 +239,7 @@ def record_call(
                 caller=caller,
                 at=at,
                 phone_e164=dialled,
-                settings=cast(dict[str, Any], settings),
+                settings=queue.settings_dict,
             )
     return Recorded(call_id, lead_id, outcome.code, reached, iso(started_at), round(duration_s, 1))
 
@@ -356,7 +357,7 @@ def _withdraw_undone_opt_in(
         caller=queue.caller,
         at=at,
         phone_e164=granted[4],
-        settings={**queue.settings, "purpose": "opt-in undone by the caller"},
+        settings={**queue.settings_dict, "purpose": "opt-in undone by the caller"},
     )
 
 

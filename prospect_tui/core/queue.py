@@ -114,15 +114,20 @@ class Queue:
         self.store = store
         self.caller = caller
         self.campaign = campaign
-        self.settings: CampaignSettings = cast(CampaignSettings, campaign_settings(campaign))
+        self.settings: CampaignSettings = campaign_settings(campaign)
         # The campaign's hours (retry times follow them) and this session's (after an override).
-        self.hours_policy = CallingPolicy.from_settings(self.settings)
+        self.hours_policy = CallingPolicy.from_settings(self.settings_dict)
         self.policy = self.hours_policy
         # Where "next at 14:05" is shown: None is the caller's own clock.
         self.display_zone: tzinfo | None = None
         self._zones: list[str] | None = None
         self._zones_read_at: datetime | None = None
         store.conn.create_function("suppression_hash", 2, _hash_or_none, deterministic=True)
+
+    @property
+    def settings_dict(self) -> dict[str, Any]:
+        """The settings as the modules that take a plain dict read them."""
+        return cast(dict[str, Any], self.settings)
 
     def _now(self) -> datetime:
         return self.store.clock()
@@ -212,7 +217,7 @@ class Queue:
                     int(self.policy.guard),
                 ),
             )
-        self.policy = CallingPolicy.from_settings(self.settings, overridden=True)
+        self.policy = CallingPolicy.from_settings(self.settings_dict, overridden=True)
 
     def renew(self, lead_id: int, patience_s: float) -> bool:
         """Extend this caller's claim on the lead on screen (the session's heartbeat).
