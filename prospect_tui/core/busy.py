@@ -12,7 +12,7 @@ import sqlite3
 import time
 
 FIRST_SLEEP_S = 0.0005
-LONGEST_SLEEP_S = 0.008
+LONGEST_SLEEP_S = 0.02
 
 
 def is_locked(error: sqlite3.OperationalError) -> bool:
