@@ -88,3 +88,17 @@ async def test_undo_after_a_colleague_took_the_lead_leaves_it_with_him(store, cl
         assert "Société 001" in card_text(app)
         bob.close()
     assert store.lead(1)["claimed_by"] == "bob"
+
+
+async def test_the_heartbeat_timer_renews_the_claim_while_a_form_is_open(store, clock, monkeypatch):
+    monkeypatch.setattr("prospect_tui.screens.session.HEARTBEAT_S", 0.1)
+    campaign = add_leads(store, "spring", 1)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("7")  # the opt-in form, while the manager spells his address
+        await pilot.pause()
+        for _ in range(3):
+            clock.advance(minutes=9)
+            await asyncio.sleep(0.3)
+        assert Dialer(store, "bob", campaign).next_lead() is None
+        assert store.lead(1)["claimed_by"] == "alice"
