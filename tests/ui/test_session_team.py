@@ -102,3 +102,20 @@ async def test_the_heartbeat_timer_renews_the_claim_while_a_form_is_open(store, 
             await asyncio.sleep(0.3)
         assert Dialer(store, "bob", campaign).next_lead() is None
         assert store.lead(1)["claimed_by"] == "alice"
+
+
+async def test_an_outcome_on_a_lead_a_colleague_now_holds_is_refused_in_one_line(
+    store, clock, tmp_path
+):
+    campaign = add_leads(store, "spring", 2)
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        clock.advance(minutes=11)  # the session froze: its claim expired, bob took the lead
+        bob = Store(tmp_path / "prospect.db", clock=clock)
+        assert Dialer(bob, "bob", campaign).next_lead()["id"] == 1
+        await pilot.press("6")
+        await pilot.pause()
+        assert "Société 000 is on bob's screen: your outcome is not recorded" in notes(app)
+        assert "Société 001" in card_text(app)
+        bob.close()
+    assert store.scalar("SELECT count(*) FROM calls WHERE lead_id = 1") == 0
