@@ -1,7 +1,7 @@
 """Claim+record latency with 20 and 50 callers in as many processes on one database file.
 
 Each caller claims a lead and records an outcome at full speed (no talk time); the script
-prints p50/p99 of claim+record and the calls/s, for the jittered back-off of core/busy.py and,
+prints p50/p99 of claim+record and the calls/s, for the writers' turns of core/busy.py and,
 measured in the same run as the reference, SQLite's own busy handler (the old behaviour:
 BEGIN IMMEDIATE waiting up to the 30 s busy timeout), plus one caller alone.
 
@@ -18,6 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,13 +38,20 @@ OUTCOMES = ("no_answer", "busy", "voicemail")
 
 
 def busy_handler_begin(conn: sqlite3.Connection, patience_s: float, busy_timeout_ms: int) -> None:
-    """The old way: one BEGIN IMMEDIATE that waits on SQLite's busy handler."""
+    """The old way: one BEGIN IMMEDIATE that waits on SQLite's busy handler..."""
     conn.execute("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def no_turn(self: busy.WriterTurns, patience_s: float | None) -> Iterator[None]:
+    """...and no turns taken."""
+    yield
 
 
 def caller(db: str, name: str, strategy: str, start, seconds: float, results) -> None:
     if strategy == "busy handler":
         busy.begin_immediate = busy_handler_begin
+        busy.WriterTurns.turn = no_turn  # type: ignore[method-assign,assignment]
     store = Store(db)
     dialer = Dialer(store, name, store.campaign("bench"))
     latencies: list[float] = []
@@ -90,17 +99,17 @@ def main() -> None:
     parser.add_argument("--callers", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
-    p50, p99, rate = run(1, "back-off", args.seconds)
+    p50, p99, rate = run(1, "turns", args.seconds)
     print(f"{'callers':>7}  {'lock wait':<12}  {'p50 ms':>7}  {'p99 ms':>7}  {'calls/s':>7}")
     print(f"{1:>7}  {'(alone)':<12}  {p50:7.1f}  {p99:7.1f}  {rate:7.0f}")
     for callers in args.callers:
         figures = {}
-        for strategy in ("busy handler", "back-off"):
+        for strategy in ("busy handler", "turns"):
             figures[strategy] = run(callers, strategy, args.seconds)
             p50, p99, rate = figures[strategy]
             print(f"{callers:>7}  {strategy:<12}  {p50:7.1f}  {p99:7.1f}  {rate:7.0f}")
-        ratio = figures["busy handler"][1] / figures["back-off"][1]
-        print(f"{'':>7}  p99 busy handler / back-off: {ratio:.1f}x")
+        ratio = figures["busy handler"][1] / figures["turns"][1]
+        print(f"{'':>7}  p99 busy handler / turns: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class Store:
         self.clock = clock or default_clock()
         if not self.path.exists():
             _create_private(self.path)
+        self.turns = busy.WriterTurns(self.path)
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -82,6 +83,7 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self.turns.close()
 
     def now(self) -> str:
         return iso(self.clock())
@@ -91,19 +93,20 @@ class Store:
         """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
 
         Nested inside another write it joins that transaction: one commit, one disk sync.
-        The lock is tried with jittered back-off (core/busy.py); after `patience_s` without
-        it, `database is locked` is raised.
+        Writers take turns (core/busy.py): by default a write waits for its turn however
+        long the queue; with a shorter `patience_s` it raises `database is locked` after it.
         """
         if self.conn.in_transaction:
             yield self.conn
             return
-        busy.begin_immediate(self.conn, patience_s, int(BUSY_TIMEOUT_S * 1000))
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with self.turns.turn(None if patience_s >= BUSY_TIMEOUT_S else patience_s):
+            busy.begin_immediate(self.conn, patience_s, int(BUSY_TIMEOUT_S * 1000))
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def rows(self, sql: str, params: Any = ()) -> list[dict]:
         cursor = self.conn.execute(sql, params)
