@@ -216,3 +216,27 @@ def test_a_write_gives_up_after_its_patience_not_the_busy_timeout(store):
     holder.close()
     # The connection's own busy timeout is back for everything else.
     assert store.scalar("PRAGMA busy_timeout") == 30_000
+
+
+def test_writers_take_turns_and_a_write_with_a_deadline_gives_up(store, clock):
+    colleague = Store(store.path, clock=clock)
+    with colleague.write():
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with store.write(patience_s=0.2):
+                pass
+        assert time.monotonic() - started < 2
+
+    def long_write() -> None:
+        with colleague.write():
+            time.sleep(0.3)
+
+    holder = threading.Thread(target=long_write)
+    holder.start()
+    time.sleep(0.05)
+    with store.write() as conn:  # waits its turn, then commits
+        conn.execute("INSERT INTO campaigns (name, created_at) VALUES ('after', 'now')")
+    holder.join()
+    assert store.campaign("after")
+    assert (store.path.parent / "prospect.db-turn").stat().st_mode & 0o777 == 0o600
+    colleague.close()
