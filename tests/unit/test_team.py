@@ -197,7 +197,12 @@ def test_undo_reopens_exactly_the_callbacks_its_call_settled(team, store, clock)
 def test_a_write_waits_for_a_busy_lock_with_back_off_then_commits(store):
     holder = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
-    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+
+    def commit_later() -> None:  # a sleep, not threading.Timer: that one hangs under faketime
+        time.sleep(0.3)
+        holder.execute("COMMIT")
+
+    threading.Thread(target=commit_later).start()
     with store.write(patience_s=5) as conn:
         conn.execute("INSERT INTO campaigns (name, created_at) VALUES ('late', 'now')")
     assert store.campaign("late")
