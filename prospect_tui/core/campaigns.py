@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, cast
 
 import phonenumbers
 
 from prospect_tui.core import UserError
 from prospect_tui.core.hours import DEFAULT_HOURS, check_subdiv, parse_hours
+from prospect_tui.core.records import CampaignSettings
 from prospect_tui.core.store import Store
 
 CONSENT_TEXT = (
@@ -48,12 +51,12 @@ DEFAULTS: dict = {
 }
 
 
-def campaign_settings(campaign: dict) -> dict:
+def campaign_settings(campaign: Mapping[str, Any]) -> CampaignSettings:
     """The campaign's settings with every default filled in (retry delays one by one)."""
     stored = json.loads(campaign.get("settings") or "{}")
     merged = {**DEFAULTS, **stored}
     merged["retry_minutes"] = {**DEFAULTS["retry_minutes"], **stored.get("retry_minutes", {})}
-    return merged
+    return cast(CampaignSettings, merged)
 
 
 def flat_settings(settings: dict) -> dict:

@@ -345,6 +345,32 @@ def m040_consent_seal(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m045_call_effects(db: sqlite_utils.Database) -> None:
+    """What each outcome did, kept by call id so that undo applies its exact inverse.
+
+    The lead as it was before the call and as the call left it (undo reverts only while the
+    lead is still so), the do-not-call entry the call added (a plain id: undo may delete
+    that entry) and, on each callback, the call that settled it.
+    """
+    db.execute(
+        """CREATE TABLE call_effects (
+            call_id INTEGER PRIMARY KEY REFERENCES calls(id),
+            lead_id INTEGER NOT NULL REFERENCES leads(id),
+            status_before TEXT NOT NULL,
+            final_outcome_before TEXT,
+            attempts_before INTEGER NOT NULL,
+            last_called_at_before TEXT,
+            next_call_at_before TEXT,
+            status_after TEXT NOT NULL,
+            attempts_after INTEGER NOT NULL,
+            next_call_at_after TEXT,
+            suppression_id INTEGER
+        )"""
+    )
+    db.execute("ALTER TABLE callbacks ADD COLUMN settled_by INTEGER REFERENCES calls(id)")
+
+
+@migrations()
 def m050_users_access_log(db: sqlite_utils.Database) -> None:
     """Who may log in to `prospect serve` (argon2id hashes only), and what happened at the door."""
     db.execute(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from prospect_tui.core import UserError
+from prospect_tui.core import UserError, busy
 from prospect_tui.core.clock import Clock, default_clock, iso
 from prospect_tui.core.files import private_folder
 
@@ -32,7 +32,7 @@ DatabaseError = sqlite3.Error
 
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _create_private(path: Path) -> None:
@@ -89,6 +89,9 @@ class Store:
             raise UserError(f"{self.path}: not a database file (a folder or a device)")
         # EROFS or no write permission: still readable (stats, export); writes are refused.
         self.read_only = not os.access(self.path, os.W_OK)
+        # Writers' turn lock (core/busy.py), opened at the first write: a file that is not
+        # ours, or a read-only one, gets nothing created beside it.
+        self._turns: busy.WriterTurns | None = None
         try:
             self.conn = connect(self.path)
         except sqlite3.DatabaseError as error:
@@ -178,34 +181,52 @@ class Store:
         """A second connection to the same file, for a worker thread."""
         return Store(self.path, self.clock)
 
+    @property
+    def turns(self) -> busy.WriterTurns:
+        if self._turns is None:
+            try:
+                self._turns = busy.WriterTurns(self.path)
+            except OSError as error:
+                raise UserError(
+                    f"{self.path}: the database is read-only: nothing was written"
+                    f" ({error.strerror})"
+                ) from None
+        return self._turns
+
     def close(self) -> None:
         self.conn.close()
+        if self._turns is not None:
+            self._turns.close()
+            self._turns = None
 
     def now(self) -> str:
         return iso(self.clock())
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, patience_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
         """A short write transaction that takes the lock up front (BEGIN IMMEDIATE).
 
         Nested inside another write it joins that transaction: one commit, one disk sync.
         A write the disk refuses (read-only, full) is a one-line UserError.
+        Writers take turns (core/busy.py): by default a write waits for its turn however
+        long the queue; with a shorter `patience_s` it raises `database is locked` after it.
         """
         if self.conn.in_transaction:
             yield self.conn
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                # After SQLITE_FULL or an I/O error SQLite may have rolled back already: a
-                # second ROLLBACK would raise and hide the real error.
-                if self.conn.in_transaction:
-                    with suppress(sqlite3.Error):
-                        self.conn.execute("ROLLBACK")
-                raise
+            with self.turns.turn(None if patience_s >= BUSY_TIMEOUT_S else patience_s):
+                busy.begin_immediate(self.conn, patience_s, int(BUSY_TIMEOUT_S * 1000))
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # After SQLITE_FULL or an I/O error SQLite may have rolled back already: a
+                    # second ROLLBACK would raise and hide the real error.
+                    if self.conn.in_transaction:
+                        with suppress(sqlite3.Error):
+                            self.conn.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as error:
             refused = database_error(error, self.path)
             if refused is None:

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from prospect_tui.core import UserError
+from prospect_tui.core.busy import is_locked
 from prospect_tui.core.campaigns import objections_text, render_script
 from prospect_tui.core.clock import iso
 from prospect_tui.core.consent import optout_lead
@@ -56,6 +57,14 @@ HOME_ZONE = "Europe/Paris"
 # caller in another terminal, a colleague's undo...).
 COUNTERS_RESYNC_S = 60
 AHEAD_DELAY_S = 0.01  # the next lead's card is drawn ahead this long after a lead is shown
+# The claim on the lead on screen is renewed this often: well inside the shortest
+# claim_minutes (1), so only a session that stopped (crash, lost connection) loses its lead.
+HEARTBEAT_S = 15
+# How long an outcome waits for a busy database before the caller is told and it is retried
+# (the lead stays on screen until it is committed); the heartbeat just waits for its next beat.
+WRITE_PATIENCE_S = 1.5
+BUSY_RETRY_S = 0.5
+HEARTBEAT_PATIENCE_S = 0.5
 
 # Outcome keys are data: each binding has an id a team can remap in config.toml. They are
 # priority bindings: the app runs the action as soon as it reads the key, instead of passing
@@ -133,6 +142,8 @@ class SessionScreen(Screen):
         self.ahead: Ahead | None = None
         self.today: Today | None = None  # today's counters, and when they were last read
         self.today_read_mono = 0.0
+        # An outcome or undo waiting for a busy database: retried until it is committed.
+        self.saving: Callable[[], None] | None = None
 
     @property
     def phone_region(self) -> str:
@@ -162,6 +173,7 @@ class SessionScreen(Screen):
         self.show_keys()
         self.show_next()
         self.set_interval(1, self.tick)
+        self.set_interval(HEARTBEAT_S, self.heartbeat)
         # Off the start-up path: screens and libraries the first opt-in or stats key needs.
         self.call_after_refresh(self.warm_up)
 
@@ -227,6 +239,8 @@ class SessionScreen(Screen):
         self.ahead = Ahead((_lead_key(lead), _minute(now)), drawn)
 
     def action_outcome(self, code: str) -> None:
+        if self.still_saving():
+            return
         if self.lead is None:
             self.notify("No lead on screen.", severity="warning")
             return
@@ -271,24 +285,73 @@ class SessionScreen(Screen):
         self.record("switchboard", first=learnt)
 
     def record(self, code: str, first: Callable[[], None] | None = None, **details: object) -> None:
-        """Commit the outcome (after `first`, in the same transaction), then show the next lead."""
+        """Commit the outcome (after `first`, in the same transaction), then show the next lead.
+
+        The lead stays on screen until its outcome is committed: a busy database is retried.
+        """
         assert self.lead is not None and self.call_started_at is not None
+        lead_id, started_at = self.lead["id"], self.call_started_at
+        duration_s = time.monotonic() - self.call_started_mono  # as of the key, not a retry
+
+        def commit() -> None:
+            try:
+                with self.store.write(WRITE_PATIENCE_S):
+                    if first is not None:
+                        first()
+                    following = self.dialer.record_and_next(
+                        lead_id, code, started_at=started_at, duration_s=duration_s, **details
+                    )
+                    self.questionnaire_call_recorded(lead_id)
+            except UserError as error:
+                self.notify(str(error), severity="error", markup=False)
+                if self.dialer.holder(lead_id) not in (None, self.dialer.caller):
+                    self.lead = None  # another caller holds it: it leaves this screen
+                    self.show_next()
+                return
+            self.show_lead(following, recorded=self.dialer.history[-1])
+
+        self.until_committed(commit)
+
+    def until_committed(self, write: Callable[[], None]) -> None:
+        """Run `write`; while the database stays locked, say so and try again shortly."""
         try:
-            with self.store.write():
-                if first is not None:
-                    first()
-                following = self.dialer.record_and_next(
-                    self.lead["id"],
-                    code,
-                    started_at=self.call_started_at,
-                    duration_s=time.monotonic() - self.call_started_mono,
-                    **details,
-                )
-                self.questionnaire_call_recorded(self.lead["id"])
-        except UserError as error:
-            self.notify(str(error), severity="error")
+            write()
+        except DatabaseError as error:
+            if not is_locked(error):
+                raise
+            if self.saving is None:
+                self.notify("database busy, retrying", severity="warning")
+            self.saving = write
+            self.set_timer(BUSY_RETRY_S, lambda: self.until_committed(write))
             return
-        self.show_lead(following, recorded=self.dialer.history[-1])
+        self.saving = None
+
+    def still_saving(self) -> bool:
+        """True (and the caller told) while an outcome waits for a busy database."""
+        if self.saving is not None:
+            self.notify("database busy: still saving the last outcome", severity="warning")
+        return self.saving is not None
+
+    def heartbeat(self) -> None:
+        """Renew the claim on the lead on screen, paused or not; say so if it was lost."""
+        lead = self.lead
+        if lead is None or self.saving is not None:
+            return
+        try:
+            if self.dialer.renew(lead["id"], HEARTBEAT_PATIENCE_S):
+                return
+        except DatabaseError as error:
+            if is_locked(error):
+                return  # the next beat tries again, well before the claim expires
+            raise
+        holder = self.dialer.holder(lead["id"]) or "another caller"
+        self.notify(
+            f"{lead['company']} was taken by {holder} while this screen was away",
+            severity="warning",
+            markup=False,
+        )
+        self.lead = None
+        self.show_next()
 
     def release_lead(self) -> None:
         """Give the lead on screen back to the pool (the app calls this on quit)."""
@@ -302,14 +365,24 @@ class SessionScreen(Screen):
     # Other keys
 
     def action_undo(self) -> None:
+        if not self.still_saving():
+            self.until_committed(self.undo)
+
+    def undo(self) -> None:
+        """Take back the last outcome: its lead comes back, unless it moved on meanwhile."""
         current = self.lead
-        restored = self.dialer.undo()
-        if restored is None:
+        undone = self.dialer.undo()
+        if undone is None:
             self.notify("Nothing to undo in this session.")
+            return
+        restored = undone.lead
+        if restored is None:  # called or taken by a colleague since: it stays with him
+            self.notify(undone.message, severity="warning", markup=False)
+            self.refresh_counters()
             return
         if current is not None and current["id"] != restored["id"]:
             self.dialer.release(current["id"])
-        self.notify(f"Undone: {restored['company']} is back.")
+        self.notify(undone.message, markup=False)
         self.show_lead(restored)
 
     def action_skip(self) -> None:

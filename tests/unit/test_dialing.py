@@ -106,7 +106,7 @@ def test_undo_of_an_opt_in_withdraws_the_consent_instead_of_deleting_it(store):
     dialer = Dialer(store, "alice", campaign)
     lead = dialer.next_lead()
     record(dialer, lead, "opt_in", opt_in=OptIn(email="dsi@exemple.fr"))
-    restored = dialer.undo()
+    restored = dialer.undo().lead
     assert restored["id"] == lead["id"] and restored["status"] == "open"
     assert restored["claimed_by"] == "alice"
     events = store.rows("SELECT event, email FROM consent_events ORDER BY id")
