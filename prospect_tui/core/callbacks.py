@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
@@ -69,7 +70,7 @@ def parse_when(text: str, now: datetime, zone: str = "Europe/Paris") -> datetime
     return due
 
 
-def pending_callbacks(store: Store, campaign_id: int, caller: str) -> list[dict]:
+def pending_callbacks(store: Store, campaign_id: int, caller: str) -> list[dict[str, Any]]:
     """Callbacks not yet made that this caller may take (his own and anyone's), soonest first."""
     return store.rows(
         "SELECT c.id, c.lead_id, c.due_at, c.owner, c.asked_by, c.created_by, l.company,"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
@@ -27,13 +27,16 @@ CONSENT_TEXT = (
 
 # Outcomes that send a lead back to the pool, each with its own delay.
 RETRY_OUTCOMES = ("no_answer", "busy", "voicemail", "switchboard")
+# A setting's validator: its text as typed -> the value stored.
+Parser = Callable[[str], Any]
+
 NEXT_DAY = "next_day"
 QUEUE_ORDERS = ("retries_first", "fresh_first")
 # What "script"/"objections" hold when the campaign uses the French texts shipped in data/.
 PACKAGED = "default"
 PACKAGED_FILES = {"script": "script_fr.txt", "objections": "objections_fr.txt"}
 
-DEFAULTS: dict = {
+DEFAULTS: dict[str, Any] = {
     "region": "FR",
     "calling_hours": DEFAULT_HOURS,
     "holidays_subdiv": "",
@@ -59,9 +62,9 @@ def campaign_settings(campaign: Mapping[str, Any]) -> CampaignSettings:
     return cast(CampaignSettings, merged)
 
 
-def flat_settings(settings: dict) -> dict:
+def flat_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Settings keyed as `campaign set` takes them: retry delays as retry_minutes.OUTCOME."""
-    flat: dict = {}
+    flat: dict[str, Any] = {}
     for key, value in settings.items():
         if key == "retry_minutes":
             for outcome in RETRY_OUTCOMES:
@@ -78,7 +81,7 @@ SETTING_KEYS: tuple[str, ...] = tuple(flat_settings(DEFAULTS))
 # Validation: each key's text as typed on the command line -> the value stored.
 
 
-def _int_between(key: str, low: int, high: int):
+def _int_between(key: str, low: int, high: int) -> Parser:
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
@@ -95,7 +98,7 @@ _YES = ("yes", "y", "true", "on", "1", "oui")
 _NO = ("no", "n", "false", "off", "0", "non")
 
 
-def _yes_no(key: str):
+def _yes_no(key: str) -> Parser:
     def parse(text: str) -> bool:
         word = text.strip().lower()
         if word in _YES or word in _NO:
@@ -108,7 +111,7 @@ def _yes_no(key: str):
 _DELAY = re.compile(r"^(?:(\d+)\s*h\s*(\d+)?|(\d+)\s*(?:m|min|mn)?)$")
 
 
-def _retry_delay(key: str):
+def _retry_delay(key: str) -> Parser:
     def parse(text: str) -> int | str:
         word = text.strip().lower().replace("-", "_").replace(" ", "_")
         if word in (NEXT_DAY, "nextday"):
@@ -145,7 +148,7 @@ def _queue_order(text: str) -> str:
     return word
 
 
-def _text(key: str):
+def _text(key: str) -> Parser:
     def parse(text: str) -> str:
         if not text.strip():
             raise UserError(f"{key}: the text is empty")
@@ -165,7 +168,7 @@ def _looks_like_path(value: str) -> bool:
     )
 
 
-def _text_file(key: str):
+def _text_file(key: str) -> Parser:
     def parse(text: str) -> str:
         value = text.strip()
         if value.lower() in (PACKAGED, ""):
@@ -219,7 +222,7 @@ def parse_setting(key: str, value: object) -> object:
     return parser(text)
 
 
-def set_setting(store: Store, name: str, key: str, value: object) -> dict:
+def set_setting(store: Store, name: str, key: str, value: object) -> dict[str, Any]:
     """Validate and store one setting; returns the campaign row as it now is."""
     parsed = parse_setting(key, value)
     with store.write() as conn:
@@ -231,7 +234,8 @@ def set_setting(store: Store, name: str, key: str, value: object) -> dict:
         if key.startswith("retry_minutes."):
             stored.setdefault("retry_minutes", {})[key.split(".", 1)[1]] = parsed
         else:
-            if key == "consent_text" and parsed != campaign_settings({"settings": row[1]})[key]:
+            current = campaign_settings({"settings": row[1]})["consent_text"]
+            if key == "consent_text" and parsed != current:
                 # Consent proof names the wording's version: a new wording is a new version.
                 version = str(stored.get("consent_version", DEFAULTS["consent_version"]))
                 if version.isdigit():
@@ -247,7 +251,7 @@ def set_setting(store: Store, name: str, key: str, value: object) -> dict:
 # What `prospect campaign list` and `show` print.
 
 
-def campaign_list(store: Store) -> list[dict]:
+def campaign_list(store: Store) -> list[dict[str, Any]]:
     """Every campaign with its lead counts, oldest first."""
     return store.rows(
         "SELECT c.name, c.created_at, count(l.id) AS leads,"
@@ -259,7 +263,7 @@ def campaign_list(store: Store) -> list[dict]:
     )
 
 
-def format_list(rows: list[dict]) -> str:
+def format_list(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no campaigns yet: prospect import FILE --campaign NAME"
     header = ("NAME", "LEADS", "OPEN", "CALLBACK", "DONE", "CREATED")
@@ -281,7 +285,7 @@ def format_list(rows: list[dict]) -> str:
     )
 
 
-def describe(store: Store, name: str) -> dict:
+def describe(store: Store, name: str) -> dict[str, Any]:
     """Every setting with its value, defaults included, and which ones are defaults."""
     campaign = store.campaign(name)
     stored = flat_settings(json.loads(campaign["settings"] or "{}"))
@@ -307,7 +311,7 @@ def shown_value(key: str, value: object) -> str:
     return text if text else '""'
 
 
-def format_describe(described: dict) -> str:
+def format_describe(described: dict[str, Any]) -> str:
     lines = [f"campaign {described['name']}: {described['leads']} leads"]
     width = max(len(key) for key in described["settings"])
     for key, value in described["settings"].items():
@@ -323,7 +327,7 @@ _CONDITION = re.compile(r"^\s*\{([?!])([^{}\n]+)\}\s?")
 EMPTY_FIELD = "…"
 
 
-def _load_text(settings: dict, key: str) -> str:
+def _load_text(settings: dict[str, Any], key: str) -> str:
     """The campaign's text for `key`: the packaged file, a file of its own, or inline text."""
     value = str(settings.get(key) or PACKAGED)
     packaged = files("prospect_tui.data").joinpath(PACKAGED_FILES[key])
@@ -343,7 +347,7 @@ def _visible_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.lstrip().startswith("#")]
 
 
-def _script_fields(settings: dict, lead: dict, caller: str) -> dict[str, str]:
+def _script_fields(settings: dict[str, Any], lead: dict[str, Any], caller: str) -> dict[str, str]:
     from prospect_tui.core.phones import national
 
     fields: dict[str, str] = {}
@@ -376,7 +380,7 @@ def _lookup(fields: dict[str, str], name: str) -> str | None:
     return None
 
 
-def render_script(settings: dict, lead: dict | None, caller: str) -> str:
+def render_script(settings: dict[str, Any], lead: dict[str, Any] | None, caller: str) -> str:
     """The campaign's script for this lead: {field} filled in, conditional lines chosen.
 
     A line opening with {?field} shows only when the field is known, {!field} only when it
@@ -403,6 +407,6 @@ def render_script(settings: dict, lead: dict | None, caller: str) -> str:
     return "\n".join(shown).strip("\n")
 
 
-def objections_text(settings: dict) -> str:
+def objections_text(settings: dict[str, Any]) -> str:
     """The campaign's objection-handling sheet, comment lines left out."""
     return "\n".join(_visible_lines(_load_text(settings, "objections"))).strip("\n")

@@ -460,7 +460,7 @@ def _settings_of(conn: sqlite3.Connection, campaign_id: int | None) -> dict[str,
     from prospect_tui.core.campaigns import DEFAULTS, campaign_settings
 
     found = conn.execute("SELECT settings FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
-    return campaign_settings({"settings": found[0]}) if found else dict(DEFAULTS)
+    return dict(campaign_settings({"settings": found[0]})) if found else dict(DEFAULTS)
 
 
 def _identities(conn: sqlite3.Connection, lead: dict[str, Any]) -> set[tuple[str, str]]:

@@ -23,7 +23,7 @@ def start_pause(store: Store, caller: str, campaign_id: int) -> int:
             "INSERT INTO pauses (caller, campaign_id, started_at) VALUES (?, ?, ?)",
             (caller, campaign_id, store.now()),
         )
-    return cursor.lastrowid
+    return int(cursor.lastrowid or 0)
 
 
 def end_pause(store: Store, pause_id: int) -> None:
@@ -36,8 +36,9 @@ def end_pause(store: Store, pause_id: int) -> None:
 
 def paused_seconds(store: Store, caller: str, since: str) -> float:
     """Seconds paused since `since` (an open pause counts up to now)."""
-    return store.scalar(
+    paused = store.scalar(
         "SELECT coalesce(sum(strftime('%s', coalesce(ended_at, ?)) - strftime('%s', started_at)),"
         " 0) FROM pauses WHERE caller = ? AND started_at >= ?",
         (store.now(), caller, since),
     )
+    return float(paused)
