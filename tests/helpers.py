@@ -3,6 +3,8 @@ Pilot test reads off the session screen."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.store import Store
 
@@ -49,3 +51,34 @@ def screen_text(app) -> str:
     redraw shows up here.
     """
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def add_calls_today(store: Store, campaign: dict, count: int) -> None:
+    """`count` calls on the campaign's leads, spread over today before the store's clock:
+    a busy day, written in one executemany (hundreds of thousands in a few seconds)."""
+    now = store.clock()
+    found = store.rows("SELECT id FROM leads WHERE campaign_id = ?", [campaign["id"]])
+    leads = [row["id"] for row in found]
+    outcomes = ("no_answer", "busy", "voicemail", "switchboard", "refused")
+    callers = ("alice", "bruno", "chloe", "david")
+    start = now.replace(hour=7, minute=0, second=0)
+    span = max(1, int((now - start).total_seconds()) - 60)
+    rows = [
+        (
+            leads[i % len(leads)],
+            campaign["id"],
+            callers[i % len(callers)],
+            outcomes[i % len(outcomes)],
+            "manager" if i % 5 == 4 else "none",
+            (start + timedelta(seconds=i * span // count)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            (start + timedelta(seconds=i * span // count + 30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            30.0,
+        )
+        for i in range(count)
+    ]
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO calls (lead_id, campaign_id, caller, outcome, reached, started_at,"
+            " ended_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )

@@ -25,7 +25,7 @@ async def wait_for_headline(app, pilot, text: str) -> str:
 
 def callers_shown(app) -> list[str]:
     table = app.screen.query_one("#callers")
-    return [table.get_row_at(i)[0] for i in range(table.row_count)]
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
 async def test_changing_the_period_changes_the_figures(store, clock):
