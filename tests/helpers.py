@@ -53,6 +53,13 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def toasts(app) -> str:
+    """The notifications on show, one per line, as the caller reads them."""
+    from textual.widgets._toast import Toast
+
+    return "\n".join(str(toast.render()) for toast in app.screen.query(Toast))
+
+
 def add_calls_today(store: Store, campaign: dict, count: int) -> None:
     """`count` calls on the campaign's leads, spread over today before the store's clock:
     a busy day, written in one executemany (hundreds of thousands in a few seconds)."""

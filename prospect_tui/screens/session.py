@@ -41,7 +41,7 @@ from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_second
 from prospect_tui.core.store import Store
 
 # Screens opened rarely (import, stats, callbacks list) are imported when first opened.
-from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.callback_form import CallbackForm
 from prospect_tui.screens.edit_lead import EditLeadScreen
 from prospect_tui.screens.find import FindScreen
 from prospect_tui.screens.help import HelpScreen
@@ -230,7 +230,7 @@ class SessionScreen(Screen):
             self.app.push_screen(SwitchboardScreen(lead, self.phone_region), self.switchboard_done)
         elif code == "callback":
             self.app.push_screen(
-                CallbackScreen(lead, self.store.clock),
+                CallbackForm(lead, self.store.clock),
                 lambda request: request and self.record("callback", callback=request),
             )
         else:
@@ -272,7 +272,7 @@ class SessionScreen(Screen):
                     **details,
                 )
         except UserError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
         self.show_lead(following, recorded=self.dialer.history[-1])
 
@@ -295,7 +295,7 @@ class SessionScreen(Screen):
             return
         if current is not None and current["id"] != restored["id"]:
             self.dialer.release(current["id"])
-        self.notify(f"Undone: {restored['company']} is back.")
+        self.notify(f"Undone: {restored['company']} is back.", markup=False)
         self.show_lead(restored)
 
     def action_skip(self) -> None:
@@ -331,7 +331,9 @@ class SessionScreen(Screen):
             return
         lead = self.lead
         optout_lead(self.store, lead["id"], self.dialer.caller)
-        self.notify(f"{lead['company']}: opted out; never exported or imported again.")
+        self.notify(
+            f"{lead['company']}: opted out; never exported or imported again.", markup=False
+        )
         self.lead = None
         self.show_next()
 
@@ -339,10 +341,10 @@ class SessionScreen(Screen):
         self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
 
     def action_callbacks(self) -> None:
-        from prospect_tui.screens.callbacks import CallbacksScreen
+        from prospect_tui.screens.callback_list import CallbackList
 
         self.app.push_screen(
-            CallbacksScreen(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
+            CallbackList(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
             self.jump_to,
         )
 
@@ -354,7 +356,7 @@ class SessionScreen(Screen):
                 self.store, lead_id, self.dialer.caller, self.dialer.settings["claim_minutes"]
             )
         except UserError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
             return
         if self.lead is not None:
             self.dialer.release(self.lead["id"])
@@ -438,7 +440,7 @@ class SessionScreen(Screen):
         try:
             self.dialer.override_hours(reason)
         except UserError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
         self.show_next()
 
@@ -468,7 +470,7 @@ class SessionScreen(Screen):
                     start_new_session=True,
                 )
             except OSError as error:
-                self.notify(f"Dial command failed: {error}", severity="error")
+                self.notify(f"Dial command failed: {error}", severity="error", markup=False)
                 return
         self.call_started_at = self.store.clock()
         self.call_started_mono = time.monotonic()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prospect_tui.app import make_app
-from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.callback_form import CallbackForm
 from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.switchboard import SwitchboardScreen
@@ -71,7 +71,7 @@ async def test_callback_quick_choice_sets_a_callback_for_me(store, clock):
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("5")
         await pilot.pause()
-        assert isinstance(app.screen, CallbackScreen)
+        assert isinstance(app.screen, CallbackForm)
         await pilot.press("1", "enter")
         await pilot.pause()
         assert "Société 001" in card_text(app)
@@ -203,7 +203,7 @@ async def test_settings_screen_validates_and_saves_a_setting(store):
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)
         table = app.screen.query_one("#settings")
-        keys = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        keys = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         table.move_cursor(row=keys.index("max_attempts"))
         await pilot.press("enter")
         editor = app.screen.query_one("#value")
