@@ -24,6 +24,7 @@ from prospect_tui.core.importer import (
     read_lead_file,
 )
 from prospect_tui.core.store import Store
+from prospect_tui.screens.working import ReportsWorkerErrors
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
@@ -36,7 +37,8 @@ class LeadFileTree(DirectoryTree):
         return [p for p in paths if p.is_dir() or p.suffix.lower() in LEAD_SUFFIXES]
 
 
-class ImportScreen(Screen[ImportReport | None]):
+class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
+    WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),

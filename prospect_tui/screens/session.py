@@ -48,6 +48,7 @@ from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
+from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
 from prospect_tui.widgets.text_line import TextLine
 
@@ -108,7 +109,7 @@ def _minutes(seconds: float) -> str:
     return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
 
 
-class SessionScreen(Screen):
+class SessionScreen(ReportsWorkerErrors, Screen):
     BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS
 
     def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
