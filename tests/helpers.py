@@ -3,6 +3,8 @@ Pilot test reads off the session screen."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from prospect_tui.core.phones import parse_phone
@@ -35,6 +37,23 @@ def add_leads(store: Store, campaign: str, count: int, settings: dict | None = N
                 ),
             )
     return row
+
+
+@asynccontextmanager
+async def session(
+    store: Store,
+    caller: str = "alice",
+    campaign: str = "spring",
+    config: dict | None = None,
+    size: tuple[int, int] = (100, 32),
+) -> AsyncIterator[tuple]:
+    """A calling session on `campaign` in a test terminal: `async with session(store) as
+    (app, pilot):`. The config is empty unless given (never the user's own file)."""
+    from prospect_tui.app import make_app
+
+    app = make_app(store, caller, campaign, config={} if config is None else config)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot
 
 
 def card_text(app) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prospect_tui.app import make_app
 from prospect_tui.screens.import_file import ImportScreen
-from tests.helpers import add_leads
+from tests.helpers import add_leads, session
 
 LIST = (
     "Liste achetée chez Fichiers Pro\r\n"
@@ -21,8 +20,7 @@ async def test_import_screen_previews_then_imports_in_a_worker(store, tmp_path, 
     add_leads(store, "spring", 1)
     lead_file = tmp_path / "achat.csv"
     lead_file.write_bytes(LIST.encode("cp1252"))
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, ImportScreen)
@@ -50,8 +48,7 @@ async def test_import_screen_shows_a_bad_file_in_one_line(store, tmp_path, monke
     add_leads(store, "spring", 1)
     bad = tmp_path / "vide.csv"
     bad.write_text("Raison sociale;Ville\r\nACME;Lyon\r\n", encoding="utf-8")
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("i", *str(bad), "enter")
         await pilot.pause()
         assert "no phone column" in str(app.screen.query_one("#layout").render())

@@ -9,10 +9,9 @@ from collections.abc import Callable
 import pytest
 from textual import events
 
-from prospect_tui.app import make_app
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.stats import StatsScreen
-from tests.helpers import add_calls_today, add_leads
+from tests.helpers import add_calls_today, add_leads, session
 
 
 def press_now(app, key: str) -> None:
@@ -34,8 +33,7 @@ async def test_leaving_the_stats_screen_mid_computation_200_times(store):
     campaign = add_leads(store, "spring", 2000)
     add_calls_today(store, campaign, 50_000)  # a busy day: each computation takes a while
     rng = random.Random(11)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         for _ in range(200):
             press_now(app, "t")
             await until(lambda: isinstance(app.screen, StatsScreen))

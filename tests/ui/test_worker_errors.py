@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from prospect_tui.app import make_app, make_stats_app
+from prospect_tui.app import make_stats_app
 from prospect_tui.screens import import_file, stats
-from tests.helpers import add_leads
+from tests.helpers import add_leads, session
 
 
 async def shown_when_done(app, pilot, selector: str, busy: str) -> str:
@@ -50,8 +50,7 @@ async def test_a_failed_import_ends_importing_with_the_error(store, tmp_path, mo
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(import_file, "import_file", broken)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("i", *str(lead_file), "enter", "ctrl+s")
         shown = await shown_when_done(app, pilot, "#report", "Importing")
         assert shown == "✗ OSError: [Errno 28] No space left on device"
