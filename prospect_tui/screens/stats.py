@@ -180,7 +180,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
 
     def refresh_if_idle(self) -> None:
         """The periodic refresh: a computation longer than the period is left to finish."""
-        if not any(w.name == "stats" and w.is_running for w in self.workers):
+        if not any(w.node is self and w.name == "stats" and w.is_running for w in self.workers):
             self.refresh_figures()
 
     def refresh_figures(self) -> None:
