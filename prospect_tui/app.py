@@ -5,17 +5,32 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from prospect_tui.core import UserError
 from prospect_tui.core.config import user_config
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
+from prospect_tui.screens.working import ReportsWorkerErrors
+
+log = logging.getLogger("prospect_tui")
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one short line: its type, then the first line of its message."""
+    message = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {message[0]}" if message else type(error).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 class ProspectApp(App):
@@ -83,6 +98,25 @@ class ProspectApp(App):
             if isinstance(screen, SessionScreen):
                 screen.release_lead()
         self.exit()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure ends here (Harlequin's `_handle_worker_error`): logged with
+        its traceback, and shown in one line in place of the screen's "Computing…" or
+        "Importing…", or as a notification."""
+        worker, error = event.worker, event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        log.error("worker %r failed", worker.name, exc_info=error)
+        # A UserError that a screen left uncaught is still the user's: its message alone.
+        line = f"✗ {error}" if isinstance(error, UserError) else f"✗ {one_line(error)}"
+        node = worker.node
+        if isinstance(node, ReportsWorkerErrors) and node.WORKING_LINE and node.is_attached:
+            try:
+                node.query_one(node.WORKING_LINE, Static).update(Content(line))
+                return
+            except NoMatches:
+                pass
+        self.notify(line, severity="error", markup=False)
 
     def on_mount(self) -> None:
         # Binding ids -> keys, e.g. [keymap] "outcome.no_answer" = "f1" in config.toml.

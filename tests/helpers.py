@@ -3,6 +3,10 @@ Pilot test reads off the session screen."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.store import Store
 
@@ -35,6 +39,23 @@ def add_leads(store: Store, campaign: str, count: int, settings: dict | None = N
     return row
 
 
+@asynccontextmanager
+async def session(
+    store: Store,
+    caller: str = "alice",
+    campaign: str = "spring",
+    config: dict | None = None,
+    size: tuple[int, int] = (100, 32),
+) -> AsyncIterator[tuple]:
+    """A calling session on `campaign` in a test terminal: `async with session(store) as
+    (app, pilot):`. The config is empty unless given (never the user's own file)."""
+    from prospect_tui.app import make_app
+
+    app = make_app(store, caller, campaign, config={} if config is None else config)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot
+
+
 def card_text(app) -> str:
     """The lead card's text as the caller reads it."""
     from prospect_tui.widgets.lead_card import LeadCard
@@ -49,3 +70,41 @@ def screen_text(app) -> str:
     redraw shows up here.
     """
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def toasts(app) -> str:
+    """The notifications on show, one per line, as the caller reads them."""
+    from textual.widgets._toast import Toast
+
+    return "\n".join(str(toast.render()) for toast in app.screen.query(Toast))
+
+
+def add_calls_today(store: Store, campaign: dict, count: int) -> None:
+    """`count` calls on the campaign's leads, spread over today before the store's clock:
+    a busy day, written in one executemany (hundreds of thousands in a few seconds)."""
+    now = store.clock()
+    found = store.rows("SELECT id FROM leads WHERE campaign_id = ?", [campaign["id"]])
+    leads = [row["id"] for row in found]
+    outcomes = ("no_answer", "busy", "voicemail", "switchboard", "refused")
+    callers = ("alice", "bruno", "chloe", "david")
+    start = now.replace(hour=7, minute=0, second=0)
+    span = max(1, int((now - start).total_seconds()) - 60)
+    rows = [
+        (
+            leads[i % len(leads)],
+            campaign["id"],
+            callers[i % len(callers)],
+            outcomes[i % len(outcomes)],
+            "manager" if i % 5 == 4 else "none",
+            (start + timedelta(seconds=i * span // count)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            (start + timedelta(seconds=i * span // count + 30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            30.0,
+        )
+        for i in range(count)
+    ]
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO calls (lead_id, campaign_id, caller, outcome, reached, started_at,"
+            " ended_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )

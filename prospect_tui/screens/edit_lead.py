@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -45,7 +46,7 @@ class EditLeadScreen(ModalScreen[dict | None]):
                 self.phone_region,
             )
         except UserError as error:
-            self.query_one("#form-error", Static).update(f"✗ {error}")
+            self.query_one("#form-error", Static).update(Content(f"✗ {error}"))
             return
         self.dismiss(saved)
 

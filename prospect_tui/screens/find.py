@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -38,7 +39,8 @@ class FindScreen(ModalScreen[int | None]):
             state = lead["final_outcome"] or lead["status"]
             results.add_option(
                 Option(
-                    f"{lead['company']} · {lead['phone_national']} · {state}", id=str(lead["id"])
+                    Content(f"{lead['company']} · {lead['phone_national']} · {state}"),
+                    id=str(lead["id"]),
                 )
             )
         if results.option_count:

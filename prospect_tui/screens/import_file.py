@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +28,7 @@ from prospect_tui.core.importing import (
     shown,
 )
 from prospect_tui.core.store import Store
+from prospect_tui.screens.working import ReportsWorkerErrors
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
@@ -45,7 +47,8 @@ class LeadFileTree(DirectoryTree):
         return [p for p in paths if p.is_dir() or p.suffix.lower() in LEAD_SUFFIXES]
 
 
-class ImportScreen(Screen[ImportReport | None]):
+class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
+    WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
@@ -115,9 +118,10 @@ class ImportScreen(Screen[ImportReport | None]):
         rows = len(lead_file.sample)
         count = f"{rows} data rows" if lead_file.complete else f"{rows}+ data rows"
         layout.update(Content(f"{count} · {lead_file.describe()}\n{mapped}\nctrl+s imports"))
-        table.add_columns(*[Content(column) for column in lead_file.columns])
+        # Text, not Content: DataTable measures Text labels and cells (and never parses markup).
+        table.add_columns(*[Text(column) for column in lead_file.columns])
         for row in lead_file.sample[:PREVIEW_ROWS]:
-            table.add_row(*[Content(cell) for cell in row])
+            table.add_row(*[Text(cell) for cell in row])
         return True
 
     def action_start_import(self) -> None:
@@ -149,9 +153,8 @@ class ImportScreen(Screen[ImportReport | None]):
             )
         except UserError as error:
             self.app.call_from_thread(self.show_report, None, str(error))
-        except Exception as error:  # never leave "Importing…" on screen
-            log.exception("import of %s failed", path)
-            self.app.call_from_thread(self.show_report, None, f"import failed: {one_line(error)}")
+        # Any other error ends the worker: the app's one handler logs it and shows it on
+        # the #report line (WORKING_LINE), so "Importing…" never stays on screen.
         else:
             self.app.call_from_thread(self.show_report, report, "")
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -31,8 +32,8 @@ class OptInScreen(ModalScreen[OptIn | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="optin-form"):
-            yield Label(f"Opt-in · {self.lead['company']}", id="optin-title")
-            yield Static(self.settings["consent_text"], id="consent-text")
+            yield Label(Content(f"Opt-in · {self.lead['company']}"), id="optin-title")
+            yield Static(Content(self.settings["consent_text"]), id="consent-text")
             name = self.lead["contact_name"] or self.lead["manager_name"]
             yield Input(name, placeholder="Contact name", id="contact-name")
             yield Input(self.lead["contact_title"], placeholder="Title", id="contact-title")
@@ -57,17 +58,17 @@ class OptInScreen(ModalScreen[OptIn | None]):
             generic = is_generic(check.normalized)
             line.set_class(generic, "warning")
             warning = "  ⚠ generic mailbox, not the IT manager's own" if generic else ""
-            line.update(f"✓ {check.normalized}{warning}")
+            line.update(Content(f"✓ {check.normalized}{warning}"))
         else:
             line.set_class(False, "warning")
-            line.update(f"✗ {check.error}")
+            line.update(Content(f"✗ {check.error}"))
         self.suggestion = suggest_fix(typed.strip(), self.lead.get("website", ""))
         self.query_one("#suggestion", Static).update(
-            f"Did you mean {self.suggestion} ?  ctrl+t accepts" if self.suggestion else ""
+            Content(f"Did you mean {self.suggestion} ?  ctrl+t accepts" if self.suggestion else "")
         )
         heard = check.normalized or typed.strip()
         self.query_one("#read-back", Static).update(
-            f"Read back: {spell_back(heard, self.alphabet)}" if "@" in heard else ""
+            Content(f"Read back: {spell_back(heard, self.alphabet)}" if "@" in heard else "")
         )
 
     def action_accept_suggestion(self) -> None:

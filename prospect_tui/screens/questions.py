@@ -8,15 +8,26 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.questionnaires.figures import format_figures, question_figures
 from prospect_tui.core.store import Store
+from prospect_tui.screens.working import ReportsWorkerErrors
 
 
-class QuestionsScreen(Screen[None]):
+class FiguresText(Message):
+    """The worker's figures as text: only messages leave its thread."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class QuestionsScreen(ReportsWorkerErrors, Screen[None]):
+    WORKING_LINE = "#questions-figures"
     BINDINGS = [Binding("escape", "close", "Back", id="questions.close")]
 
     def __init__(
@@ -48,7 +59,10 @@ class QuestionsScreen(Screen[None]):
             text = f"✗ {error}"
         finally:
             reader.close()
-        self.app.call_from_thread(self.query_one("#questions-figures", Static).update, text)
+        self.post_message(FiguresText(text))
+
+    def on_figures_text(self, message: FiguresText) -> None:
+        self.query_one("#questions-figures", Static).update(message.text)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -41,13 +41,14 @@ from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_second
 from prospect_tui.core.store import DatabaseError, Store
 
 # Screens opened rarely (import, stats, callbacks list) are imported when first opened.
-from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.callback_form import CallbackForm
 from prospect_tui.screens.edit_lead import EditLeadScreen
 from prospect_tui.screens.find import FindScreen
 from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.note import NoteScreen
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
+from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
 from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 from prospect_tui.widgets.text_line import TextLine
@@ -126,7 +127,7 @@ QUESTIONNAIRE_BINDING = Binding(
 PANEL_BESIDE_WIDTH = 120
 
 
-class SessionScreen(Screen):
+class SessionScreen(ReportsWorkerErrors, Screen):
     BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS + [QUESTIONNAIRE_BINDING]
 
     def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
@@ -257,7 +258,7 @@ class SessionScreen(Screen):
             self.app.push_screen(SwitchboardScreen(lead, self.phone_region), self.switchboard_done)
         elif code == "callback":
             self.app.push_screen(
-                CallbackScreen(lead, self.store.clock),
+                CallbackForm(lead, self.store.clock),
                 lambda request: request and self.record("callback", callback=request),
             )
         else:
@@ -418,7 +419,9 @@ class SessionScreen(Screen):
             return
         lead = self.lead
         optout_lead(self.store, lead["id"], self.dialer.caller)
-        self.notify(f"{lead['company']}: opted out; never exported or imported again.")
+        self.notify(
+            f"{lead['company']}: opted out; never exported or imported again.", markup=False
+        )
         self.lead = None
         self.show_next()
 
@@ -426,10 +429,10 @@ class SessionScreen(Screen):
         self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
 
     def action_callbacks(self) -> None:
-        from prospect_tui.screens.callbacks import CallbacksScreen
+        from prospect_tui.screens.callback_list import CallbackList
 
         self.app.push_screen(
-            CallbacksScreen(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
+            CallbackList(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
             self.jump_to,
         )
 
@@ -441,7 +444,7 @@ class SessionScreen(Screen):
                 self.store, lead_id, self.dialer.caller, self.dialer.settings["claim_minutes"]
             )
         except UserError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
             return
         if self.lead is not None:
             self.dialer.release(self.lead["id"])
@@ -525,7 +528,7 @@ class SessionScreen(Screen):
         try:
             self.dialer.override_hours(reason)
         except UserError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
         self.show_next()
 
@@ -555,7 +558,7 @@ class SessionScreen(Screen):
                     start_new_session=True,
                 )
             except OSError as error:
-                self.notify(f"Dial command failed: {error}", severity="error")
+                self.notify(f"Dial command failed: {error}", severity="error", markup=False)
                 return
         self.call_started_at = self.store.clock()
         self.call_started_mono = time.monotonic()

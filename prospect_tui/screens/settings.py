@@ -5,8 +5,10 @@ Enter on a row puts its value in the editor; Enter there saves through the core.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
@@ -34,7 +36,9 @@ class SettingsScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Campaign {self.campaign!r} · Enter edits a setting", id="settings-title")
+        yield Static(
+            Content(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
+        )
         yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
         yield Input(placeholder="Pick a setting above", id="value", disabled=True)
         yield Static("", id="settings-error", classes="form-error")
@@ -52,7 +56,7 @@ class SettingsScreen(Screen[bool]):
         described = describe(self.store, self.campaign)
         for key, value in described["settings"].items():
             default = "default" if key in described["defaults"] else ""
-            table.add_row(key, _shown(value), default, key=key)
+            table.add_row(Text(key), Text(_shown(value)), default, key=key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.key = str(event.row_key.value)
@@ -70,7 +74,7 @@ class SettingsScreen(Screen[bool]):
         try:
             set_setting(self.store, self.campaign, self.key, event.value)
         except UserError as problem:
-            error.update(f"✗ {problem}")
+            error.update(Content(f"✗ {problem}"))
             return
         error.update("")
         self.changed = True

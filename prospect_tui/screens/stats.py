@@ -6,10 +6,15 @@ never waits on a big query. A caller who is not a supervisor sees his own figure
 
 from __future__ import annotations
 
+import threading
+
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
@@ -17,7 +22,8 @@ from prospect_tui.core import UserError
 from prospect_tui.core import stats as core_stats
 from prospect_tui.core.formatting import duration as _duration
 from prospect_tui.core.formatting import percent as _percent
-from prospect_tui.core.store import Store
+from prospect_tui.core.store import DatabaseError, Store
+from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.charts import Bars, HeatMap
 
 REFRESH_S = 3.0
@@ -41,7 +47,17 @@ PERIOD_CHOICES = [
 ]
 
 
-class StatsScreen(Screen[None]):
+class FiguresComputed(Message):
+    """A worker's figures, or the user's mistake it met (`error`), for the screen to show."""
+
+    def __init__(self, figures: dict | None, error: str = "") -> None:
+        super().__init__()
+        self.figures = figures
+        self.error = error
+
+
+class StatsScreen(ReportsWorkerErrors, Screen[None]):
+    WORKING_LINE = "#headline"
     BINDINGS = [
         Binding("escape", "close", "Back", id="stats.close"),
         Binding("r", "refresh_now", "Refresh", id="stats.refresh"),
@@ -58,9 +74,14 @@ class StatsScreen(Screen[None]):
         period: str = "today",
     ) -> None:
         super().__init__()
-        # The worker computes on its own connection: SQLite connections are per thread.
         self.store = store
-        self.reader: Store | None = None
+        # Each computation runs on a connection its own thread opens and closes; leaving the
+        # screen interrupts the queries of those still open (closing them under a running
+        # query would crash the process). The lock keeps an interrupt off a closed one.
+        self.readers: set[Store] = set()
+        self.readers_lock = threading.Lock()
+        self.caller_filter: str | None = None
+        self.active = False
         self.who = who
         self.config = config
         self.campaign = campaign
@@ -72,7 +93,7 @@ class StatsScreen(Screen[None]):
         yield Header()
         with Horizontal(id="stats-choices"):
             yield Select(PERIOD_CHOICES, value=self.period_name, allow_blank=False, id="period")
-            campaigns = [(name, name) for name in self.store.campaign_names()]
+            campaigns = [(Text(name), name) for name in self.store.campaign_names()]
             yield Select(
                 [("All campaigns", "")] + campaigns,
                 value=self.campaign or "",
@@ -98,20 +119,26 @@ class StatsScreen(Screen[None]):
                 self.config, self.who, self.requested_caller
             )
         except UserError as error:
-            self.query_one("#access", Static).update(f"✗ {error}")
+            self.query_one("#access", Static).update(Content(f"✗ {error}"))
             self.query_one("#headline", Static).update("")
             return
         if core_stats.allowed_callers(self.config, self.who) is not None:
             self.query_one("#access", Static).update(
-                f"Your own figures ({self.who}): only supervisors see every caller."
+                Content(f"Your own figures ({self.who}): only supervisors see every caller.")
             )
-        self.reader = self.store.clone()
+        self.active = True
         self.refresh_figures()
-        self.set_interval(REFRESH_S, self.refresh_figures)
+        self.set_interval(REFRESH_S, self.refresh_if_idle)
 
     def on_unmount(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
+        self.active = False
+        self.stop_computing()
+
+    def stop_computing(self) -> None:
+        """Cut short the queries still running; their threads close their connections."""
+        with self.readers_lock:
+            for reader in self.readers:
+                reader.conn.interrupt()
 
     def period(self) -> core_stats.Period:
         if self.period_name == "all":
@@ -141,31 +168,56 @@ class StatsScreen(Screen[None]):
     def action_refresh_now(self) -> None:
         self.refresh_figures()
 
+    def refresh_if_idle(self) -> None:
+        """The periodic refresh: a computation longer than the period is left to finish."""
+        if not any(w.node is self and w.name == "stats" and w.is_running for w in self.workers):
+            self.refresh_figures()
+
     def refresh_figures(self) -> None:
-        if self.reader is None:
+        """Compute anew for the current choices, dropping a computation already running."""
+        if not self.active:
             return
         try:
             period = self.period()
         except UserError as error:
-            self.query_one("#headline", Static).update(f"✗ {error}")
+            self.query_one("#headline", Static).update(Content(f"✗ {error}"))
             return
+        self.stop_computing()
         self.compute(period, self.campaign, self.caller_filter)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="stats")
     def compute(self, period: core_stats.Period, campaign: str | None, caller: str | None) -> None:
+        # Only messages leave this thread: the screen may be gone by the time it ends.
+        reader = self.store.clone()
+        with self.readers_lock:
+            self.readers.add(reader)
         try:
-            figures = core_stats.compute(self.reader, period, campaign, caller)
+            figures = core_stats.compute(reader, period, campaign, caller)
         except UserError as error:
-            self.app.call_from_thread(self.query_one("#headline", Static).update, f"✗ {error}")
+            self.post_message(FiguresComputed(None, str(error)))
             return
-        self.app.call_from_thread(self.show_figures, figures)
+        except DatabaseError as error:
+            if str(error) == "interrupted":  # by stop_computing: its result is not wanted
+                return
+            raise
+        finally:
+            with self.readers_lock:
+                self.readers.discard(reader)
+                reader.close()
+        self.post_message(FiguresComputed(figures))
+
+    def on_figures_computed(self, message: FiguresComputed) -> None:
+        if message.figures is None:
+            self.query_one("#headline", Static).update(Content(f"✗ {message.error}"))
+        else:
+            self.show_figures(message.figures)
 
     def show_figures(self, figures: dict) -> None:
         self.figures = figures
         rate = figures["opt_in_rate"]
         talk = figures["talk_time"]
         callbacks = figures["callbacks"]
-        self.query_one("#headline", Static).update(
+        headline = (
             f"{figures['period']['label']}\n"
             f"{figures['calls']} calls · {figures['leads_called']} leads called "
             f"({_percent(figures['penetration'])} of {figures['leads_in_list']}) · "
@@ -177,11 +229,12 @@ class StatsScreen(Screen[None]):
             f"{figures['calls_per_hour'] or 0:.1f} calls/h on the phone · "
             f"callbacks {callbacks['pending']} pending, {callbacks['overdue']} overdue"
         )
+        self.query_one("#headline", Static).update(Content(headline))
         table = self.query_one("#callers", DataTable)
         table.clear()
         for caller, row in sorted(figures["by_caller"].items()):
             table.add_row(
-                caller,
+                Text(caller),
                 row["calls"],
                 row["contacts"],
                 row["opt_ins"],
@@ -203,7 +256,7 @@ class StatsScreen(Screen[None]):
         """The questionnaire's figures for the campaign and period chosen (issue 14)."""
         from prospect_tui.screens.questions import QuestionsScreen
 
-        if self.reader is None:  # figures refused to this caller
+        if not self.active:  # figures refused to this caller
             return
         if not self.campaign:
             self.notify("Choose a campaign first: questions belong to one.", severity="warning")
@@ -211,7 +264,7 @@ class StatsScreen(Screen[None]):
         try:
             period = self.period()
         except UserError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
         screen = QuestionsScreen(
             self.store, self.campaign, period.start_iso, period.end_iso, self.caller_filter

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -33,7 +34,7 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Label(f"Switchboard · {self.lead['company']}", classes="form-title")
+            yield Label(Content(f"Switchboard · {self.lead['company']}"), classes="form-title")
             yield Input(self.lead["manager_name"], placeholder="IT manager's name", id="manager")
             yield Input(placeholder="Direct line", id="direct-line")
             yield Input(self.lead["best_time"], placeholder="Best time to call", id="best-time")
@@ -44,7 +45,7 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
         direct = self.query_one("#direct-line", Input).value
         if direct.strip() and parse_phone(direct, self.phone_region) is None:
             self.query_one("#form-error", Static).update(
-                f"✗ {direct.strip()!r} is not a valid phone number"
+                Content(f"✗ {direct.strip()!r} is not a valid phone number")
             )
             self.query_one("#direct-line", Input).focus()
             return

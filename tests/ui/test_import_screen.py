@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prospect_tui.app import make_app
 from prospect_tui.screens.import_file import ImportScreen
-from tests.helpers import add_leads
+from tests.helpers import add_leads, session
 
 LIST = (
     "Liste achetée chez Fichiers Pro\r\n"
@@ -21,8 +21,7 @@ async def test_import_screen_previews_then_imports_in_a_worker(store, tmp_path, 
     add_leads(store, "spring", 1)
     lead_file = tmp_path / "achat.csv"
     lead_file.write_bytes(LIST.encode("cp1252"))
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, ImportScreen)
@@ -50,8 +49,7 @@ async def test_import_screen_shows_a_bad_file_in_one_line(store, tmp_path, monke
     add_leads(store, "spring", 1)
     bad = tmp_path / "vide.csv"
     bad.write_text("Raison sociale;Ville\r\nACME;Lyon\r\n", encoding="utf-8")
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("i", *str(bad), "enter")
         await pilot.pause()
         assert "no phone column" in str(app.screen.query_one("#layout").render())
@@ -78,24 +76,3 @@ async def test_import_screen_asks_for_the_company_column(store, tmp_path, monkey
         await pilot.press(*"company=Code", "enter")
         await pilot.pause()
         assert "company ← Code" in str(app.screen.query_one("#layout").render())
-
-
-async def test_import_screen_ends_importing_on_an_unexpected_error(store, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    add_leads(store, "spring", 1)
-    lead_file = tmp_path / "achat.csv"
-    lead_file.write_bytes(LIST.encode("cp1252"))
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk on fire\nsecond line")
-
-    monkeypatch.setattr("prospect_tui.screens.import_file.import_file", broken)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("i", *str(lead_file), "enter", "ctrl+s")
-        for _ in range(100):
-            report = str(app.screen.query_one("#report").render())
-            if "Importing" not in report:
-                break
-            await pilot.pause(0.05)
-        assert report.strip() == "✗ import failed: RuntimeError: disk on fire second line"

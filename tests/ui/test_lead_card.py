@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from prospect_tui.app import make_app
 from prospect_tui.widgets.lead_card import LeadCard
-from tests.helpers import add_leads, screen_text
+from tests.helpers import add_leads, screen_text, session
 
 
 async def test_next_lead_leaves_nothing_of_the_previous_one_on_screen(store):
@@ -15,8 +14,7 @@ async def test_next_lead_leaves_nothing_of_the_previous_one_on_screen(store):
     with store.write() as conn:
         conn.execute("UPDATE leads SET extra = ? WHERE id = 1", (json.dumps(long_extra),))
         conn.execute("UPDATE leads SET notes = 'ask for the CFO too' WHERE id = 3")
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         scroll = app.screen.query_one("#card-scroll")
         # Longer than the view: the card grows and scrolls.
         assert scroll.max_scroll_y > 0
@@ -40,8 +38,7 @@ async def test_next_lead_leaves_nothing_of_the_previous_one_on_screen(store):
 
 async def test_the_card_drawn_ahead_is_used_only_while_the_lead_is_unchanged(store):
     add_leads(store, "spring", 4)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.pause(0.1)  # the caller talks: the next card is drawn meanwhile
         screen = app.screen
         assert "Société 001" in str(screen.ahead.drawn.text)
@@ -62,8 +59,7 @@ async def test_the_card_drawn_ahead_is_used_only_while_the_lead_is_unchanged(sto
 
 async def test_a_theme_change_is_not_undone_by_a_card_drawn_before_it(store):
     add_leads(store, "spring", 3)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.pause(0.1)  # the next card is drawn ahead, in the current theme
         card = app.screen.query_one(LeadCard)
         before = list(card.render_line(0))[0].style

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from prospect_tui.app import make_app
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.session import SessionScreen
-from tests.helpers import add_leads, card_text, screen_text
+from tests.helpers import add_leads, card_text, screen_text, session
 
 # Outcomes that record at once (4, 5 and 7 open a form first).
 DIRECT = [o for o in OUTCOMES if o.code not in {"opt_in", "switchboard", "callback"}]
@@ -21,8 +20,7 @@ def calls(store) -> list[dict]:
 @pytest.mark.parametrize("outcome", DIRECT, ids=[o.code for o in DIRECT])
 async def test_outcome_key_records_and_shows_next_lead(store, outcome):
     add_leads(store, "spring", 3)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         assert "Société 000" in card_text(app)
         await pilot.press(outcome.key)
         await pilot.pause()
@@ -39,8 +37,7 @@ async def test_outcome_key_records_and_shows_next_lead(store, outcome):
 
 async def test_opt_in_saves_a_valid_address_normalized_with_consent(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("7")
         await pilot.pause()
         assert isinstance(app.screen, OptInScreen)
@@ -65,8 +62,7 @@ async def test_opt_in_saves_a_valid_address_normalized_with_consent(store):
 
 async def test_opt_in_refuses_an_invalid_address(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("7")
         await pilot.press(*"jean.dupont@")
         await pilot.press("enter")
@@ -78,8 +74,7 @@ async def test_opt_in_refuses_an_invalid_address(store):
 
 async def test_escape_cancels_the_opt_in_and_records_nothing(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("7")
         await pilot.press(*"jean@exemple.fr")
         await pilot.press("escape")
@@ -92,8 +87,7 @@ async def test_escape_cancels_the_opt_in_and_records_nothing(store):
 
 async def test_exhausted_list_says_so(store):
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("6")
         await pilot.pause()
         assert "List finished" in card_text(app)
@@ -101,8 +95,7 @@ async def test_exhausted_list_says_so(store):
 
 async def test_quit_releases_the_lead_on_screen(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         assert store.lead(1)["claimed_by"] == "alice"
         await pilot.press("ctrl+q")
     assert store.lead(1)["claimed_by"] is None
@@ -110,8 +103,7 @@ async def test_quit_releases_the_lead_on_screen(store):
 
 async def test_keymap_from_config_remaps_an_outcome(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={"keymap": {"outcome.no_answer": "f1"}})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store, config={"keymap": {"outcome.no_answer": "f1"}}) as (app, pilot):
         await pilot.press("f1")
         await pilot.pause()
         assert "f1" in str(app.screen.query_one("#keys").render())
@@ -120,8 +112,7 @@ async def test_keymap_from_config_remaps_an_outcome(store):
 
 async def test_command_palette_offers_outcomes_and_actions(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)):
+    async with session(store) as (app, pilot):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"No answer", "Opt-in", "Undo", "Find", "Pause"} <= set(titles)
         palette_run = next(c for c in app.get_system_commands(app.screen) if c.title == "No answer")
@@ -131,8 +122,7 @@ async def test_command_palette_offers_outcomes_and_actions(store):
 
 async def test_typo_is_suggested_and_accepted_with_one_key(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with session(store, size=(100, 40)) as (app, pilot):
         await pilot.press("7", *"marc.durand@gmial.com")
         await pilot.pause()
         suggestion = str(app.screen.query_one("#suggestion").render())
@@ -148,8 +138,7 @@ async def test_typo_is_suggested_and_accepted_with_one_key(store):
 
 async def test_generic_mailbox_is_flagged_but_allowed(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with session(store, size=(100, 40)) as (app, pilot):
         await pilot.press("7", *"contact@exemple.fr")
         await pilot.pause()
         assert "generic mailbox" in str(app.screen.query_one("#email-check").render())
@@ -157,8 +146,8 @@ async def test_generic_mailbox_is_flagged_but_allowed(store):
 
 async def test_the_keys_legend_shows_every_key_as_bound_within_80_columns(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={"keymap": {"session.note": "f2"}})
-    async with app.run_test(size=(80, 24)):
+    config = {"keymap": {"session.note": "f2"}}
+    async with session(store, config=config, size=(80, 24)) as (app, pilot):
         legend = str(app.screen.query_one("#keys").render()).splitlines()
         text = "\n".join(legend)
         for cell in ("1 No answer", "0 Not qualified", "u Undo", "f2 Note", "? Help", "^p palette"):
@@ -169,8 +158,7 @@ async def test_the_keys_legend_shows_every_key_as_bound_within_80_columns(store)
 
 async def test_todays_counters_follow_each_outcome_on_screen(store):
     add_leads(store, "spring", 5)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 32)) as pilot:
+    async with session(store, size=(120, 32)) as (app, pilot):
         await pilot.press("1")  # no answer
         await pilot.press("6")  # refused: the IT manager was reached
         await pilot.press("7")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from prospect_tui.app import make_app
-from prospect_tui.screens.callback import CallbackScreen
+from prospect_tui.screens.callback_form import CallbackForm
 from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.switchboard import SwitchboardScreen
-from tests.helpers import add_leads, card_text
+from tests.helpers import add_leads, card_text, session
 
 
 def outcomes(store) -> list[tuple[int, str, bool]]:
@@ -17,8 +16,7 @@ def outcomes(store) -> list[tuple[int, str, bool]]:
 
 async def test_switchboard_form_records_on_enter_even_when_empty(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("4")
         await pilot.pause()
         assert isinstance(app.screen, SwitchboardScreen)
@@ -30,8 +28,7 @@ async def test_switchboard_form_records_on_enter_even_when_empty(store):
 
 async def test_switchboard_info_is_kept_and_the_direct_line_is_dialled_next_time(store, clock):
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("4")
         await pilot.press(*"Marc Durand", "tab", *"06 12 34 56 78", "tab", *"mardi matin")
         await pilot.press("enter")
@@ -43,8 +40,7 @@ async def test_switchboard_info_is_kept_and_the_direct_line_is_dialled_next_time
         "mardi matin",
     )
     clock.advance(days=3)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         text = card_text(app)
         assert "Direct line  06 12 34 56 78" in text and "Marc Durand" in text
         await pilot.press("1")
@@ -56,8 +52,7 @@ async def test_switchboard_info_is_kept_and_the_direct_line_is_dialled_next_time
 
 async def test_switchboard_form_refuses_a_bad_direct_line(store):
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("4", "tab", *"12", "enter")
         await pilot.pause()
         assert isinstance(app.screen, SwitchboardScreen)
@@ -67,11 +62,10 @@ async def test_switchboard_form_refuses_a_bad_direct_line(store):
 
 async def test_callback_quick_choice_sets_a_callback_for_me(store, clock):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("5")
         await pilot.pause()
-        assert isinstance(app.screen, CallbackScreen)
+        assert isinstance(app.screen, CallbackForm)
         await pilot.press("1", "enter")
         await pilot.pause()
         assert "Société 001" in card_text(app)
@@ -86,8 +80,7 @@ async def test_callback_quick_choice_sets_a_callback_for_me(store, clock):
 
 async def test_undo_takes_back_the_last_outcome_and_shows_that_lead_again(store):
     add_leads(store, "spring", 3)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("6")
         await pilot.pause()
         assert "Société 001" in card_text(app)
@@ -104,8 +97,7 @@ async def test_undo_takes_back_the_last_outcome_and_shows_that_lead_again(store)
 
 async def test_note_is_appended_to_the_lead(store):
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("n", *"rappeler après le salon", "enter")
         await pilot.pause()
         assert "rappeler après le salon" in card_text(app)
@@ -114,8 +106,7 @@ async def test_note_is_appended_to_the_lead(store):
 
 async def test_skip_moves_on_without_an_outcome(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("s")
         await pilot.pause()
         assert "Société 001" in card_text(app)
@@ -125,8 +116,7 @@ async def test_skip_moves_on_without_an_outcome(store):
 
 async def test_find_jumps_to_a_lead_by_phone(store):
     add_leads(store, "spring", 5)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("slash", *"01 42 68 00 03")
         await pilot.pause()
         await pilot.press("enter")
@@ -138,8 +128,7 @@ async def test_find_jumps_to_a_lead_by_phone(store):
 
 async def test_pause_blocks_outcomes_and_is_recorded(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("p")
         await pilot.pause()
         assert "PAUSED" in str(app.screen.query_one("#status").render())
@@ -153,8 +142,7 @@ async def test_pause_blocks_outcomes_and_is_recorded(store):
 
 async def test_help_lists_every_key(store):
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with session(store, size=(100, 40)) as (app, pilot):
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -167,8 +155,7 @@ async def test_opt_out_key_suppresses_the_number_and_moves_on(store):
     from prospect_tui.core.suppression import is_suppressed
 
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         await pilot.press("o")
         await pilot.pause()
         assert "Société 001" in card_text(app)
@@ -181,8 +168,7 @@ async def test_outside_calling_hours_the_caller_is_told_why_and_may_override(sto
 
     clock.now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # a Sunday
     add_leads(store, "spring", 2, {"calling_hours": "mon-fri 09:00-12:30,14:00-18:30"})
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         text = card_text(app)
         assert "Outside calling hours" in text and "press h" in text.lower()
         await pilot.press("h", *"client demande rappel dimanche", "enter")
@@ -197,13 +183,12 @@ async def test_settings_screen_validates_and_saves_a_setting(store):
     from prospect_tui.screens.settings import SettingsScreen
 
     add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with session(store, size=(120, 40)) as (app, pilot):
         await pilot.press("g")
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)
         table = app.screen.query_one("#settings")
-        keys = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        keys = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         table.move_cursor(row=keys.index("max_attempts"))
         await pilot.press("enter")
         editor = app.screen.query_one("#value")
@@ -224,8 +209,7 @@ async def test_script_panel_asks_for_the_known_it_manager_by_name(store):
     add_leads(store, "spring", 1)
     with store.write() as conn:
         conn.execute("UPDATE leads SET manager_name = 'Marc Durand' WHERE id = 1")
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with session(store) as (app, pilot):
         assert not app.screen.query_one("#script-panel").display  # too narrow by default
         await pilot.press("k")
         await pilot.pause()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from prospect_tui.app import make_app, make_stats_app
+from prospect_tui.app import make_stats_app
 from prospect_tui.core.dialing import Dialer
 from prospect_tui.screens.stats import StatsScreen
-from tests.helpers import add_leads
+from tests.helpers import add_leads, session
 
 
 def call(store, caller, campaign, code):
@@ -25,7 +25,7 @@ async def wait_for_headline(app, pilot, text: str) -> str:
 
 def callers_shown(app) -> list[str]:
     table = app.screen.query_one("#callers")
-    return [table.get_row_at(i)[0] for i in range(table.row_count)]
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
 async def test_changing_the_period_changes_the_figures(store, clock):
@@ -85,8 +85,7 @@ async def test_a_caller_who_is_not_a_supervisor_sees_only_his_own_figures(store)
 
 async def test_stats_key_opens_the_screen_from_the_session(store, clock):
     add_leads(store, "spring", 3)
-    app = make_app(store, "alice", "spring", config={})
-    async with app.run_test(size=(140, 50)) as pilot:
+    async with session(store, size=(140, 50)) as (app, pilot):
         await pilot.press("1")
         await pilot.press("t")
         await pilot.pause()

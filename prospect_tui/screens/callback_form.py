@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -16,7 +17,7 @@ from prospect_tui.core.callbacks import QUICK_CHOICES, parse_when
 from prospect_tui.core.dialing import CallbackRequest
 
 
-class CallbackScreen(ModalScreen[CallbackRequest | None]):
+class CallbackForm(ModalScreen[CallbackRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict, now_fn) -> None:
@@ -27,7 +28,7 @@ class CallbackScreen(ModalScreen[CallbackRequest | None]):
     def compose(self) -> ComposeResult:
         quick = " · ".join(f"{key} {label}" for key, label in QUICK_CHOICES.items())
         with Vertical(classes="form"):
-            yield Label(f"Callback · {self.lead['company']}", classes="form-title")
+            yield Label(Content(f"Callback · {self.lead['company']}"), classes="form-title")
             yield Static(quick, classes="form-help")
             yield Input(placeholder="When: 1, 2, 3, 14:30 or 25/11 9h", id="when")
             yield Checkbox("Asked by the IT manager himself", True, id="by-manager")
@@ -42,7 +43,7 @@ class CallbackScreen(ModalScreen[CallbackRequest | None]):
         try:
             due = parse_when(event.value, self.now_fn())
         except UserError as error:
-            self.query_one("#form-error", Static).update(f"✗ {error}")
+            self.query_one("#form-error", Static).update(Content(f"✗ {error}"))
             return
         self.dismiss(
             CallbackRequest(

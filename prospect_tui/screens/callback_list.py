@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,7 +18,7 @@ from prospect_tui.core.clock import iso, parse_iso
 from prospect_tui.core.store import Store
 
 
-class CallbacksScreen(Screen[int | None]):
+class CallbackList(Screen[int | None]):
     BINDINGS = [Binding("escape", "close", "Back", id="callbacks.close")]
 
     def __init__(self, store: Store, campaign_id: int, caller: str, zone: str) -> None:
@@ -46,11 +47,11 @@ class CallbacksScreen(Screen[int | None]):
             due = parse_iso(row["due_at"]).astimezone(self.zone)
             table.add_row(
                 f"{due:%a %d/%m %H:%M}",
-                row["company"],
-                row["phone_national"],
-                row["asked_by"],
-                row["owner"] or "anyone",
-                row["manager_name"],
+                Text(row["company"]),
+                Text(row["phone_national"]),
+                Text(row["asked_by"]),
+                Text(row["owner"] or "anyone"),
+                Text(row["manager_name"]),
                 key=str(row["lead_id"]),
             )
         table.focus()
