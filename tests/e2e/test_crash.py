@@ -25,7 +25,10 @@ from prospect_tui.core.store import Store
 from tests.helpers import add_leads
 from tests.terminal import Terminal
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.terminal,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
 
 KILLS = 15
 # Outcome keys that record at once (no form): no answer, busy, voicemail, refused,

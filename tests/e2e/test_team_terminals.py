@@ -15,7 +15,10 @@ from tests.conftest import TEST_NOW
 from tests.helpers import add_leads
 from tests.terminal import Terminal
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.terminal,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
 COMPANIES = ("Alpha SA", "Beta SARL", "Gamma SAS")
 
 

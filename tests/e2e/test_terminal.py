@@ -21,7 +21,10 @@ import pytest
 from tests.terminal import Terminal
 
 DEMO_LIST = Path(__file__).resolve().parents[2] / "data" / "demo_leads.csv"
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.terminal,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
 
 
 def prospect(*args: str) -> subprocess.CompletedProcess:

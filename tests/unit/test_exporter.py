@@ -290,6 +290,7 @@ def _office_reads(soffice: str, source: Path, tmp_path: Path, infilter: str | No
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
+@pytest.mark.office
 def test_libreoffice_opens_the_csv_and_the_xlsx(opted, tmp_path):
     soffice = _soffice()
     export_optins(opted, tmp_path / "optins.csv")
@@ -372,6 +373,7 @@ def _formula_cells(soffice: str, sources: list[Path], tmp_path: Path, split: str
     return found
 
 
+@pytest.mark.office
 def test_libreoffice_evaluates_no_formula_in_any_dialect_or_split(store, tmp_path):
     """Before: `--excel-dialect no` wrote `Acme;=1+1` unquoted (24 formula cells), and
     `stats --csv` a caller named =HYPERLINK(...) as a live formula."""
@@ -401,6 +403,7 @@ def test_libreoffice_evaluates_no_formula_in_any_dialect_or_split(store, tmp_pat
         ), split
 
 
+@pytest.mark.office
 def test_the_formula_counter_sees_a_live_formula(tmp_path):
     """The check above can fail: an unneutralised cell is counted."""
     soffice = _soffice()
