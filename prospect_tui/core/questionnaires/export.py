@@ -4,16 +4,14 @@ whatever the branching) or long (one row per answer), CSV or xlsx with a codeboo
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from prospect_tui.core import UserError
-from prospect_tui.core.cells import RISKY, neutralize_cell
+from prospect_tui.core.cells import RISKY
+from prospect_tui.core.csvout import write_csv
 from prospect_tui.core.files import write_private
 from prospect_tui.core.questionnaires.model import MISSING_EXPORT, Question, Questionnaire
 from prospect_tui.core.questionnaires.storage import decode, require_version, versions
@@ -194,31 +192,8 @@ def export_answers(
         return write_private(output, lambda temp: _write_xlsx(temp, headers, rows, codebook))
     if fmt != "csv":
         raise UserError(f"unknown export format {fmt!r} (csv or xlsx)")
-    if output is None:
-        sys.stdout.flush()
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
-        try:
-            return _write_csv(stream, headers, rows)
-        finally:
-            stream.flush()
-            stream.detach()
-
-    def write(temp: Path) -> int:
-        with open(temp, "w", encoding="utf-8-sig", newline="") as stream:
-            return _write_csv(stream, headers, rows)
-
-    return write_private(output, write)
-
-
-def _write_csv(stream: Any, headers: list[str], rows: Iterable[list[str]]) -> int:
-    """French Excel's dialect, as the other exports: BOM, `;`, every field quoted, CRLF."""
-    writer = csv.writer(stream, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(headers)
-    count = 0
-    for row in rows:
-        writer.writerow([neutralize_cell(v) for v in row])
-        count += 1
-    return count
+    # The project's one CSV writer: French Excel's dialect, formula cells neutralised.
+    return write_csv(output, headers, rows)
 
 
 def _write_xlsx(
