@@ -5,6 +5,7 @@ Every key is a field of `Config`; README's "Configuration" table documents each 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -130,8 +131,9 @@ def _zone(name: str, source: Path) -> str:
 
 
 def load_config(path: Path) -> Config:
-    """The config in `path`, or the defaults when there is no such file."""
-    if not path.exists():
+    """The config in `path`, or the defaults when there is no such file (or /dev/null, the
+    usual way to say "no config" in a script)."""
+    if not path.exists() or path == Path(os.devnull):
         return Config()
     if not path.is_file():
         raise UserError(f"{path}: not a config file (it is a folder or a device)")

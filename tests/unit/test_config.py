@@ -124,3 +124,12 @@ def test_the_home_time_zone_sets_the_days_of_the_figures(store, tmp_path, monkey
     assert period["time_zone"] == "Asia/Tokyo"
     # 10:00 UTC on the 23rd is 19:00 in Tokyo: the day began at 15:00 UTC on the 22nd.
     assert period["start"] == "2026-11-22T15:00:00Z"
+
+
+def test_dev_null_as_the_config_means_the_defaults(monkeypatch) -> None:
+    """Scripts and benchmarks say "no config" with PROSPECT_CONFIG=/dev/null."""
+    import os
+
+    from prospect_tui.core.config import Config, load_config
+
+    assert load_config(Path(os.devnull)) == Config()
