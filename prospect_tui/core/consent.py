@@ -31,7 +31,6 @@ from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
 from prospect_tui.core.consent_key import ConsentKey, load_key
 from prospect_tui.core.emails import check_email
-from prospect_tui.core.importing.layout import text_rows
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.suppression import suppress
 
@@ -397,6 +396,9 @@ _PHONE_CELL = re.compile(r"^[\d\s+().\-/]+$")
 def read_optout_file(path: Path) -> list[str]:
     """Every email or phone cell in a CSV (any separator or line ending) or a one-per-line list."""
     entries: list[str] = []
+    # Imported here: the importer is not needed to start a calling session.
+    from prospect_tui.core.importing.layout import text_rows
+
     for _, row in text_rows(path):
         entries.extend(cell.strip() for cell in row if identify(cell) is not None)
     return entries
