@@ -263,6 +263,12 @@ def campaign_list(store: Store) -> list[dict[str, Any]]:
     )
 
 
+def has_questionnaire(store: Store, campaign_id: int) -> bool:
+    """Whether a questionnaire is attached to the campaign (cheap: nothing is parsed)."""
+    found = store.row("SELECT 1 AS yes FROM questionnaires WHERE campaign_id = ?", (campaign_id,))
+    return found is not None
+
+
 def format_list(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no campaigns yet: prospect import FILE --campaign NAME"

@@ -329,6 +329,13 @@ def undo_call(queue: Queue, call_id: int) -> Undone:
             conn.execute(
                 "UPDATE leads SET attempts = max(attempts - 1, 0) WHERE id = ?", (lead["id"],)
             )
+            # Later calls counted this one: shift their record so that their own undo still
+            # finds the lead as they left it (and a do-not-call taken back leaves the list).
+            conn.execute(
+                "UPDATE call_effects SET attempts_before = max(attempts_before - 1, 0),"
+                " attempts_after = max(attempts_after - 1, 0) WHERE lead_id = ? AND call_id > ?",
+                (lead["id"], call_id),
+            )
         _withdraw_undone_opt_in(conn, queue, lead, call_id, at)
         restored = _lead(conn, lead["id"]) if moved_on is None else None
     return Undone(restored, moved_on or f"Undone: {lead['company']} is back.")

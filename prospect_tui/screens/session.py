@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -23,7 +24,7 @@ from textual.widgets import Header, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.busy import is_locked
-from prospect_tui.core.campaigns import objections_text, render_script
+from prospect_tui.core.campaigns import has_questionnaire, objections_text, render_script
 from prospect_tui.core.clock import iso
 from prospect_tui.core.consent import optout_lead
 from prospect_tui.core.dialing import (
@@ -50,8 +51,11 @@ from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
-from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 from prospect_tui.widgets.text_line import TextLine
+
+if TYPE_CHECKING:
+    # Mounted on the first `q` only: its modules are a tenth of the session's start-up.
+    from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 
 HOME_ZONE = "Europe/Paris"
 # Counters are counted on after each call, and read again in full this often (the same
@@ -145,6 +149,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         self.today_read_mono = 0.0
         # An outcome or undo waiting for a busy database: retried until it is committed.
         self.saving: Callable[[], None] | None = None
+        self.panel: QuestionnairePanel | None = None  # mounted on the first `q`
+        # Whether the legend offers `q` (the key itself always answers).
+        self.offers_questions = has_questionnaire(store, self.dialer.campaign["id"])
 
     @property
     def phone_region(self) -> str:
@@ -159,9 +166,6 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             with VerticalScroll(id="script-panel"):
                 yield Static(id="script", markup=False)
                 yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
-            yield QuestionnairePanel(
-                self.store, self.dialer.caller, self.dialer.campaign["id"], self.phone_region
-            )
         yield TextLine(id="status")
         # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here,
         # then the other keys (see show_keys).
@@ -183,6 +187,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         import email_validator  # noqa: F401
 
         import prospect_tui.screens.stats  # noqa: F401
+
+        if self.offers_questions:
+            import prospect_tui.widgets.questionnaire_panel  # noqa: F401
 
     # The caller's loop
 
@@ -574,8 +581,18 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     # The questionnaire panel (issue 14)
 
-    def action_questionnaire(self) -> None:
-        panel = self.query_one(QuestionnairePanel)
+    async def action_questionnaire(self) -> None:
+        panel = self.panel
+        if panel is None:
+            from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
+
+            panel = QuestionnairePanel(
+                self.store, self.dialer.caller, self.dialer.campaign["id"], self.phone_region
+            )
+            panel.display = False
+            # Awaited: the keys typed right after `q` wait for the panel, then reach it.
+            await self.query_one("#session-body").mount(panel)
+            self.panel = panel
         if not panel.display:
             panel.display = True
             # The script and the questions don't both fit beside the card: `k` brings it back.
@@ -583,6 +600,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             self.place_questionnaire()
             panel.show_lead(self.lead)
         if panel.active:
+            if not self.offers_questions:  # attached since the session started
+                self.offers_questions = True
+                self.show_keys()  # while the card has the focus: the legend is the card's
             # At once, not deferred like focus(): a key typed right after `q` is the panel's.
             self.set_focus(panel)
         else:
@@ -591,23 +611,23 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def questionnaire_follows(self, lead: dict | None) -> None:
         """The open panel loads the interview of each lead shown; the card gets the focus."""
-        panel = self.query_one(QuestionnairePanel)
-        if panel.display:
+        panel = self.panel
+        if panel is not None and panel.display:
             before = panel.lead["id"] if panel.lead else None
             panel.show_lead(lead)
             if panel.has_focus_within and (lead is None or lead["id"] != before):
                 self.set_focus(self.query_one("#card-scroll"))
 
     def questionnaire_call_recorded(self, lead_id: int) -> None:
-        panel = self.query_one(QuestionnairePanel)
-        if panel.display:
+        panel = self.panel
+        if panel is not None and panel.display:
             panel.call_recorded(lead_id, self.dialer.history[-1].call_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the panel has the focus, digits answer the question and `q` may be typed in
         # an answer: no outcome key, no `q` then.
         panel_keys = action in ("outcome", "questionnaire")
-        return not (panel_keys and self.query_one(QuestionnairePanel).has_focus_within)
+        return not (panel_keys and self.panel is not None and self.panel.has_focus_within)
 
     def on_questionnaire_panel_finished(self) -> None:
         self.set_focus(self.query_one("#card-scroll"))
@@ -621,7 +641,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def place_questionnaire(self) -> None:
         """Beside the card from 120 columns, under it below (once it is open)."""
-        panel = self.query_one(QuestionnairePanel)
+        panel = self.panel
+        if panel is None:
+            return
         under = panel.display and self.app.size.width < PANEL_BESIDE_WIDTH
         self.query_one("#session-body").styles.layout = "vertical" if under else "horizontal"
         panel.set_class(under, "under")
@@ -647,7 +669,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         actions = [
             cell(b.binding, b.binding.description)
             for b in self.active_bindings.values()
-            if b.binding.show and not (b.binding.id or "").startswith("outcome.")
+            if b.binding.show
+            and not (b.binding.id or "").startswith("outcome.")
+            and (b.binding.id != QUESTIONNAIRE_BINDING.id or self.offers_questions)
         ]
         palette = self.active_bindings.get(app.COMMAND_PALETTE_BINDING)
         if palette is not None and app.ENABLE_COMMAND_PALETTE:

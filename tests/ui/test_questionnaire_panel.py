@@ -7,7 +7,7 @@ from prospect_tui.app import make_app
 from prospect_tui.core.questionnaires.parse import parse_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
 from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
-from tests.helpers import add_leads, card_text, screen_text
+from tests.helpers import add_leads, card_text, screen_text, toasts
 from tests.unit.questionnaire_data import SMALL
 
 
@@ -94,3 +94,26 @@ async def test_the_stats_screen_shows_the_questions_view(store):
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "StatsScreen"
+
+
+async def test_the_legend_offers_q_only_where_there_are_questions(store):
+    add_leads(store, "sat", 2)
+    app = make_app(store, "alice", "sat", config={})
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await pilot.pause()
+        assert "q Questions" not in screen_text(app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert "This campaign has no questionnaire." in toasts(app)
+        # A supervisor attaches one while the session runs: the next `q` opens it.
+        attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+        await pilot.press("q")
+        await pilot.pause()
+        assert "Sur 5, l'accueil ?" in screen_text(app)
+        await pilot.press("escape")  # back on the card, where `q` is a key again
+        await pilot.pause()
+        assert "q Questions" in screen_text(app)
+    app = make_app(store, "alice", "sat", config={})
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert "q Questions" in screen_text(app)

@@ -92,6 +92,25 @@ def test_no_call_is_stored_after_a_colleagues_do_not_call(team, store, clock):
     assert lead["attempts"] == live_calls(store, alpha["id"]) == 1
 
 
+def test_a_do_not_call_taken_back_after_a_colleague_cancelled_an_earlier_call(team, store, clock):
+    """Found by the 20-caller soak: alice cancels her earlier call, so the lead's attempts
+    drop by one; bob's undo of his do-not-call must still see the lead as his call left it,
+    take the number off the list and reopen the lead."""
+    alice, bob = team
+    alpha = bob_gets_alphas_retry(alice, bob, clock)
+    record(bob, alpha["id"], "do_not_call")
+    alice.undo()  # cancelled only: bob called since
+
+    undone = bob.undo()
+
+    assert undone.lead is not None and undone.lead["claimed_by"] == "bob"
+    lead = store.lead(alpha["id"])
+    assert (lead["status"], lead["final_outcome"]) == ("open", None)
+    assert not is_suppressed(store.conn, "phone", alpha["phone_e164"])
+    assert store.scalar("SELECT count(*) FROM suppressions") == 0
+    assert lead["attempts"] == live_calls(store, alpha["id"]) == 0
+
+
 def test_undo_reverts_while_nobody_called_or_took_the_lead(team, store, clock):
     alice, bob = team
     alpha = alice.next_lead()
