@@ -6,6 +6,7 @@ they abort or exhaust that process, not the test run.
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 import zipfile
@@ -82,6 +83,75 @@ def test_a_cell_at_the_last_excel_address_is_refused_not_allocated(tmp_path: Pat
     )
 
 
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """One BIFF12 record: type and size, 7 bits a byte, then the data."""
+
+    def varint(number: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append(number & 0x7F | (0x80 if number >= 0x80 else 0))
+            number >>= 7
+            if not number:
+                return bytes(out)
+
+    return varint(kind) + varint(len(data)) + data
+
+
+def _text(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def write_xlsb(path: Path, rows: dict[int, list[tuple[int, str]]]) -> Path:
+    """A minimal xlsb written by hand (no tool writes one): rows of (column, inline text)."""
+    workbook = (
+        _record(0x83)  # BrtBeginBook
+        + _record(0x8F)  # BrtBeginBundleShs
+        + _record(0x9C, struct.pack("<II", 0, 1) + _text("rId1") + _text("Feuil1"))
+        + _record(0x90)
+        + _record(0x84)
+    )
+    last_row, last_column = max(rows), max(c for cells in rows.values() for c, _ in cells)
+    dimension = _record(0x94, struct.pack("<IIII", 0, last_row, 0, last_column))  # BrtWsDim
+    sheet = bytearray(_record(0x81) + dimension + _record(0x91))  # ..., BrtBeginSheetData
+    for row, cells in rows.items():
+        sheet += _record(0x00, struct.pack("<IIHHI", row, 0, 300, 0, 0))  # BrtRowHdr
+        for column, text in cells:  # BrtCellSt: column, style, then the text
+            sheet += _record(0x06, struct.pack("<II", column, 0) + _text(text))
+    sheet += _record(0x92) + _record(0x82)
+    binary = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+    types = XLSX_PARTS["[Content_Types].xml"].replace(
+        "</Types>", f'<Default Extension="bin" ContentType="{binary}"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("_rels/.rels", XLSX_PARTS["_rels/.rels"].replace(".xml", ".bin"))
+        archive.writestr("xl/workbook.bin", workbook)
+        rels = XLSX_PARTS["xl/_rels/workbook.xml.rels"].replace("sheet1.xml", "sheet1.bin")
+        archive.writestr("xl/_rels/workbook.bin.rels", rels)
+        archive.writestr("xl/worksheets/sheet1.bin", bytes(sheet))
+    return path
+
+
+XLSB_HEADER_ROWS = {0: [(0, "Société"), (1, "Tél")], 1: [(0, "Alpha"), (1, "01 42 68 53 00")]}
+
+
+def test_an_xlsb_is_read_and_its_last_cell_measured_first(tmp_path: Path):
+    small = write_xlsb(tmp_path / "leads.xlsb", XLSB_HEADER_ROWS)
+    done = prospect(tmp_path, small)
+    assert done.returncode == 0, done.stderr[-300:]
+    assert "1 imported" in done.stdout, done.stdout
+
+    far = write_xlsb(tmp_path / "far.xlsb", {**XLSB_HEADER_ROWS, 1048575: [(16383, "x")]})
+    assert far.stat().st_size < 2000
+    done = prospect(tmp_path, far)
+    assert done.returncode == 2, done.stderr[-300:]  # the reader aborts (-6) without the check
+    assert done.stderr == (
+        f"prospect: error: {far}: a sheet spans 1,048,576 rows x 16,384 columns; at most "
+        "5,000,000 cells and 1,000 columns are read: split it into smaller files, or save it as "
+        "CSV (read as a stream, no size limit)\n"
+    )
+
+
 def test_a_zip_bomb_is_refused_from_its_declared_size(tmp_path: Path):
     filler = "<!--" + " " * (300 * 1024 * 1024) + "-->"
     path = write_xlsx(tmp_path / "bomb.xlsx", HEADER_ROWS + filler)
@@ -149,3 +219,16 @@ def test_a_sheet_name_is_cut_in_the_error(tmp_path: Path, store: Store):
     with pytest.raises(UserError) as error:
         import_file(store, path, campaign="c", sheet="x" * 500)
     assert len(str(error.value)) < len(str(path)) + 160
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 17, 1024 * 1024])
+def test_xlsb_records_are_measured_across_read_chunks(tmp_path: Path, monkeypatch, chunk: int):
+    from prospect_tui.core.importing import spreadsheets
+
+    long_text = "x" * 300  # a record longer than a chunk, and sizes written on two bytes
+    rows = {0: [(0, "Société"), (1, long_text)], 41: [(2, "a"), (7, long_text)], 42: [(3, "b")]}
+    path = write_xlsb(tmp_path / "chunks.xlsb", rows)
+    monkeypatch.setattr(spreadsheets, "_SCAN_CHUNK", chunk)
+    with zipfile.ZipFile(path) as archive, archive.open("xl/worksheets/sheet1.bin") as part:
+        extent = spreadsheets._xlsb_extent(part)
+    assert (extent.rows, extent.columns) == (43, 8)

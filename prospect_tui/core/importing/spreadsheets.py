@@ -1,7 +1,9 @@
 """Spreadsheet lead files (xlsx, xlsm, xls, xlsb, ods), measured before they are read.
 
 The reader allocates the whole area between the first and last cell at once, so a single
-cell at XFD1048576 or a zip bomb is refused from the file's own XML before it is opened.
+cell at XFD1048576 or a zip bomb is refused from the file's own parts (XML, or xlsb's binary
+records) before it is opened. An xls (BIFF8) cannot go past 65,536 x 256 cells: at most about
+540 MB for a moment, then refused by its area.
 """
 
 from __future__ import annotations
@@ -95,6 +97,63 @@ def _xlsx_extent(part: IO[bytes]) -> _Extent:
     return extent
 
 
+# xlsb (BIFF12) records: a 1-2 byte type and a 1-4 byte size, both 7 bits a byte.
+_XLSB_ROW = 0x00  # BrtRowHdr: the row (u32) of the cells that follow
+_XLSB_CELLS = frozenset(range(0x01, 0x0C)) | {0x3E}  # BrtCell*, BrtFmla*: column (u32) first
+_XLSB_SHORT_CELLS = frozenset(range(0x0C, 0x16))  # BrtShort*: the next column, not written
+
+
+def _xlsb_records(part: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(type, first 4 bytes of data) of each record, read in chunks; a cut record ends it."""
+    data, at = b"", 0
+    while True:
+        if len(data) - at < 16:  # a header and 4 bytes of data may straddle two chunks
+            data, at = data[at:], 0
+            while len(data) < 16 and (chunk := part.read(_SCAN_CHUNK)):
+                data += chunk
+            if not data:
+                return
+        kind = data[at]
+        at += 1
+        if kind & 0x80:
+            kind = (kind & 0x7F) | (data[at] & 0x7F) << 7 if at < len(data) else -1
+            at += 1
+        size = shift = 0
+        for _ in range(4):
+            if at >= len(data):
+                return
+            byte = data[at]
+            at += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        yield kind, data[at : at + 4]
+        at += size
+        if at > len(data):  # a long record: skip the part of it not yet read
+            skipped = at - len(data)
+            while skipped > 0 and (chunk := part.read(min(skipped, _SCAN_CHUNK))):
+                skipped -= len(chunk)
+            data, at = b"", 0
+
+
+def _xlsb_extent(part: IO[bytes]) -> _Extent:
+    """The area between A1 and the last cell of an xlsb worksheet, from its records."""
+    extent = _Extent()
+    row = column = 0
+    for kind, head in _xlsb_records(part):
+        if kind == _XLSB_ROW and len(head) == 4:
+            row, column = int.from_bytes(head, "little") + 1, 0
+        elif kind in _XLSB_CELLS or kind in _XLSB_SHORT_CELLS:
+            if kind in _XLSB_CELLS and len(head) == 4:
+                column = int.from_bytes(head, "little") + 1
+            else:
+                column += 1
+            extent.rows = max(extent.rows, row)
+            extent.columns = max(extent.columns, column)
+    return extent
+
+
 def _ods_extents(part: IO[bytes]) -> Iterator[_Extent]:
     """Each table's area up to its last non-empty cell, repeated rows and columns counted."""
     extent: _Extent | None = None
@@ -147,6 +206,9 @@ def check_spreadsheet(path: Path, binary: BinaryIO) -> None:
                 if re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename):
                     with archive.open(part) as stream:
                         _check_extent(name, _xlsx_extent(stream))
+                elif re.fullmatch(r"xl/worksheets/[^/]+\.bin", part.filename):
+                    with archive.open(part) as stream:
+                        _check_extent(name, _xlsb_extent(stream))
                 elif part.filename == "content.xml":
                     with archive.open(part) as stream:
                         for extent in _ods_extents(stream):
