@@ -41,19 +41,15 @@ from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
 from prospect_tui.core.store import DatabaseError, Store
 
-# Screens opened rarely (import, stats, callbacks list) are imported when first opened.
-from prospect_tui.screens.callback_form import CallbackForm
-from prospect_tui.screens.edit_lead import EditLeadScreen
-from prospect_tui.screens.find import FindScreen
-from prospect_tui.screens.help import HelpScreen
-from prospect_tui.screens.note import NoteScreen
-from prospect_tui.screens.optin import OptInScreen
-from prospect_tui.screens.switchboard import SwitchboardInfo, SwitchboardScreen
+# The forms and other screens are imported when first opened, off the start-up path; warm_up
+# imports them in the background once the first lead is on screen.
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
 from prospect_tui.widgets.text_line import TextLine
 
 if TYPE_CHECKING:
+    from prospect_tui.screens.switchboard import SwitchboardInfo
+
     # Mounted on the first `q` only: its modules are a tenth of the session's start-up.
     from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 
@@ -186,7 +182,14 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     def warm_up(self) -> None:
         import email_validator  # noqa: F401
 
+        import prospect_tui.screens.callback_form  # noqa: F401
+        import prospect_tui.screens.edit_lead  # noqa: F401
+        import prospect_tui.screens.find  # noqa: F401
+        import prospect_tui.screens.help  # noqa: F401
+        import prospect_tui.screens.note  # noqa: F401
+        import prospect_tui.screens.optin  # noqa: F401
         import prospect_tui.screens.stats  # noqa: F401
+        import prospect_tui.screens.switchboard  # noqa: F401
 
         if self.offers_questions:
             import prospect_tui.widgets.questionnaire_panel  # noqa: F401
@@ -257,13 +260,19 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             return
         lead = self.lead
         if code == "opt_in":
+            from prospect_tui.screens.optin import OptInScreen
+
             alphabet = self.config.get("phonetic_alphabet", "fr")
             self.app.push_screen(
                 OptInScreen(lead, self.dialer.settings, alphabet), self.opt_in_done
             )
         elif code == "switchboard":
+            from prospect_tui.screens.switchboard import SwitchboardScreen
+
             self.app.push_screen(SwitchboardScreen(lead, self.phone_region), self.switchboard_done)
         elif code == "callback":
+            from prospect_tui.screens.callback_form import CallbackForm
+
             self.app.push_screen(
                 CallbackForm(lead, self.store.clock),
                 lambda request: request and self.record("callback", callback=request),
@@ -400,6 +409,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def action_note(self) -> None:
         if self.lead is not None:
+            from prospect_tui.screens.note import NoteScreen
+
             self.app.push_screen(NoteScreen(self.lead), self.note_done)
 
     def note_done(self, note: str | None) -> None:
@@ -409,6 +420,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def action_edit(self) -> None:
         if self.lead is not None:
+            from prospect_tui.screens.edit_lead import EditLeadScreen
+
             self.app.push_screen(
                 EditLeadScreen(self.store, self.lead, self.phone_region), self.edited
             )
@@ -433,6 +446,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         self.show_next()
 
     def action_find(self) -> None:
+        from prospect_tui.screens.find import FindScreen
+
         self.app.push_screen(FindScreen(self.store, self.dialer.campaign["id"]), self.jump_to)
 
     def action_callbacks(self) -> None:
@@ -525,6 +540,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         """Outside calling hours or on a holiday: call anyway, with the reason logged."""
         if self.lead is not None:
             return
+        from prospect_tui.screens.note import NoteScreen
+
         self.app.push_screen(
             NoteScreen(None, title="Why call outside the calling hours?"), self.override_done
         )
@@ -572,6 +589,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         self.tick()
 
     def action_help(self) -> None:
+        from prospect_tui.screens.help import HelpScreen
+
         keys = [
             (active.binding.key_display or active.binding.key, active.binding.description)
             for active in self.active_bindings.values()
