@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import timedelta
 from functools import partial
 from importlib.resources import files
@@ -86,6 +87,14 @@ class UserAppService(AppService):
 
     async def run(self) -> None:
         await super().run()
+        process = self._process
+        if process is not None:
+            # Its output ended: reap it and close its stdin, so that its pipes are closed now,
+            # in this loop, not by the collector once the loop is gone.
+            if process.stdin is not None:
+                process.stdin.close()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), QUIT_TIMEOUT_S)
         # The app is gone (ctrl+q, a crash, a refusal at start): close the page's socket too,
         # so the browser goes back to the login page instead of a blank terminal.
         await self.remote_close()
