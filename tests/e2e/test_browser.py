@@ -119,11 +119,33 @@ def claimed(db: Path, caller: str) -> str | None:
     return row[0] if row else None
 
 
-def press(driver, *keys: str) -> None:
-    """Type into the terminal as a person would: xterm reads keys from its helper textarea."""
-    from selenium.webdriver.common.by import By
+def terminal_has_focus(driver) -> bool:
+    return bool(
+        driver.execute_script(
+            "const e = document.activeElement;"
+            " return !!e && e.classList.contains('xterm-helper-textarea');"
+        )
+    )
 
-    driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys(*keys)
+
+def press(driver, *keys: str) -> None:
+    """Type as a person does: keyboard events to whatever has the focus, in one burst.
+
+    No click and no element.send_keys: the page must give its terminal the keyboard by itself
+    (Chromium 150 refuses send_keys on xterm's helper textarea as not interactable).
+    """
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    wait_until(lambda: terminal_has_focus(driver), "the terminal to have the keyboard focus")
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def press_chord(driver, modifier: str, key: str) -> None:
+    """ctrl+KEY as keyboard events: the modifier held down while the key is typed."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    wait_until(lambda: terminal_has_focus(driver), "the terminal to have the keyboard focus")
+    ActionChains(driver).key_down(modifier).send_keys(key).key_up(modifier).perform()
 
 
 def test_two_callers_in_two_browsers_call_different_leads(server, open_browser):
@@ -170,7 +192,7 @@ def test_ctrl_q_ends_the_session_and_shows_the_login_page(server, open_browser):
     lead = wait_until(lambda: claimed(db, "bob"), "bob's lead")
     wait_until(lambda: lead in screen(browser), f"{lead!r} in the browser")
 
-    press(browser, Keys.CONTROL + "q")
+    press_chord(browser, Keys.CONTROL, "q")
     wait_until(lambda: browser.current_url.endswith("/login"), "the login page after ctrl+q")
     assert browser.find_elements(By.NAME, "password")
     assert claimed(db, "bob") is None  # his lead went back to the pool
@@ -187,7 +209,7 @@ def test_a_palette_export_arrives_as_a_browser_download(server, open_browser, tm
     )
     log_in(browser, server.url, "sue", PASSWORDS["sue"])
     wait_until(lambda: "No answer" in screen(browser), "sue's session")
-    press(browser, Keys.CONTROL + "p")
+    press_chord(browser, Keys.CONTROL, "p")
     wait_until(lambda: "Search" in screen(browser), "the command palette")
     press(browser, "Export calls (CSV)")
     time.sleep(0.5)
