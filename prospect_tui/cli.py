@@ -178,17 +178,18 @@ PASSWORD_STDIN = arg(
     *SERVE_OPTIONS,
 )
 def cmd_demo(args: argparse.Namespace) -> int:
-    from prospect_tui.core.demo import build_demo
+    from prospect_tui.core.demo import DEMO_CAMPAIGN, build_demo
 
     path = Path(args.db) if getattr(args, "db", None) else demo_database_path()
     store = build_demo(path)
+    # Callers start on the prospecting demo, not on the newest (survey) campaign.
+    args.campaign = args.campaign or DEMO_CAMPAIGN
     if args.serve:
         from prospect_tui.serve import add_demo_users, run_server
 
         for name, password, role in add_demo_users(store):
             print(f"demo user {name} ({role}), password: {password}", flush=True)
         return run_server(store, args)
-    args.campaign = args.campaign or "demo"
     return run_session(store, args)
 
 
@@ -647,7 +648,14 @@ def cmd_verify_emails(args: argparse.Namespace) -> int:
 # --- serving the team's browsers, and who may log in ---------------------------------------
 
 
-@command("serve", "serve the session to browsers, with logins (users)", *SERVE_OPTIONS)
+SERVED_CAMPAIGN = arg(
+    "--campaign", metavar="NAME", help="campaign the callers' sessions open on (the latest)"
+)
+
+
+@command(
+    "serve", "serve the session to browsers, with logins (users)", SERVED_CAMPAIGN, *SERVE_OPTIONS
+)
 def cmd_serve(args: argparse.Namespace) -> int:
     from prospect_tui.serve import run_server
 

@@ -35,6 +35,8 @@ QUEUE_ORDERS = ("retries_first", "fresh_first")
 # What "script"/"objections" hold when the campaign uses the French texts shipped in data/.
 PACKAGED = "default"
 PACKAGED_FILES = {"script": "script_fr.txt", "objections": "objections_fr.txt"}
+# The default script of a campaign with a questionnaire: an opening, then `q`.
+QUESTIONNAIRE_SCRIPT = "script_questionnaire_fr.txt"
 
 DEFAULTS: dict[str, Any] = {
     "region": "FR",
@@ -328,15 +330,18 @@ def format_describe(described: dict[str, Any]) -> str:
 
 # The script and the objection sheet.
 
-_FIELD = re.compile(r"\{([^{}\n]+)\}")
+# A {field} with the spaces before it: an empty field is left out with them.
+_FIELD = re.compile(r"(?P<space>[ \t]*)\{(?P<name>[^{}\n]+)\}")
+# Words that go with a field: "[, de la société {our_company}]" is left out whole when a
+# field in it is empty, and read without its brackets otherwise.
+_GROUP = re.compile(r"\[(?P<words>[^\[\]\n]*\{[^{}\n]+\}[^\[\]\n]*)\]")
 _CONDITION = re.compile(r"^\s*\{([?!])([^{}\n]+)\}\s?")
-EMPTY_FIELD = "…"
 
 
-def _load_text(settings: dict[str, Any], key: str) -> str:
+def _load_text(settings: dict[str, Any], key: str, packaged_name: str | None = None) -> str:
     """The campaign's text for `key`: the packaged file, a file of its own, or inline text."""
     value = str(settings.get(key) or PACKAGED)
-    packaged = files("prospect_tui.data").joinpath(PACKAGED_FILES[key])
+    packaged = files("prospect_tui.data").joinpath(packaged_name or PACKAGED_FILES[key])
     if value == PACKAGED:
         return packaged.read_text(encoding="utf-8")
     if _looks_like_path(value):
@@ -355,6 +360,7 @@ def _visible_lines(text: str) -> list[str]:
 
 def _script_fields(settings: dict[str, Any], lead: dict[str, Any], caller: str) -> dict[str, str]:
     from prospect_tui.core.phones import national
+    from prospect_tui.core.provenance import vendor_of
 
     fields: dict[str, str] = {}
     extra = lead.get("extra")
@@ -371,6 +377,7 @@ def _script_fields(settings: dict[str, Any], lead: dict[str, Any], caller: str) 
         caller=caller,
         our_company=str(settings.get("our_company") or ""),
         phone=str(lead.get("phone_national") or ""),
+        source=vendor_of(str(lead.get("source") or "")),
         direct_line=national(direct) if direct else "",
     )
     return fields
@@ -386,30 +393,52 @@ def _lookup(fields: dict[str, str], name: str) -> str | None:
     return None
 
 
-def render_script(settings: dict[str, Any], lead: dict[str, Any] | None, caller: str) -> str:
+def fill_fields(text: str, lookup: Callable[[str], str | None]) -> str:
+    """`text` with each {field} replaced by `lookup(field)`. An empty field is left out with
+    the spaces before it ("Bonjour {contact_name}, ..." -> "Bonjour, ..."), so nothing read
+    aloud has a hole in it; "[words {field}]" drops the words with an empty field; an
+    unknown field (None) stays as typed; nothing here can raise."""
+
+    def fill(match: re.Match[str]) -> str:
+        value = lookup(match["name"])
+        if value is None:
+            return match[0]
+        value = value.strip()
+        return f"{match['space']}{value}" if value else ""
+
+    def group(match: re.Match[str]) -> str:
+        names = [found["name"] for found in _FIELD.finditer(match["words"])]
+        if any(not (lookup(name) or "").strip() for name in names):
+            return ""
+        return _FIELD.sub(fill, match["words"])
+
+    return _FIELD.sub(fill, _GROUP.sub(group, text))
+
+
+def render_script(
+    settings: dict[str, Any],
+    lead: dict[str, Any] | None,
+    caller: str,
+    questionnaire: bool = False,
+) -> str:
     """The campaign's script for this lead: {field} filled in, conditional lines chosen.
 
     A line opening with {?field} shows only when the field is known, {!field} only when it
-    is not (the opening asks for the IT manager by name once it is known). An unknown
-    {field} stays as typed; a known but empty one shows "…"; nothing here can raise.
+    is not (the opening asks for the IT manager by name once it is known). {source} is the
+    list's vendor, never a file name. A campaign with a questionnaire and no script of its
+    own gets an opening that hands over to the questionnaire, not the prospecting script.
     """
     fields = _script_fields(settings, lead or {}, caller)
+    default = QUESTIONNAIRE_SCRIPT if questionnaire else None
     shown: list[str] = []
-    for line in _visible_lines(_load_text(settings, "script")):
+    for line in _visible_lines(_load_text(settings, "script", default)):
         condition = _CONDITION.match(line)
         if condition:
             known = bool((_lookup(fields, condition[2]) or "").strip())
             if known != (condition[1] == "?"):
                 continue
             line = line[condition.end() :]
-
-        def fill(match: re.Match[str]) -> str:
-            value = _lookup(fields, match[1])
-            if value is None:
-                return match[0]
-            return value.strip() or EMPTY_FIELD
-
-        shown.append(_FIELD.sub(fill, line))
+        shown.append(fill_fields(line, lambda name: _lookup(fields, name)))
     return "\n".join(shown).strip("\n")
 
 

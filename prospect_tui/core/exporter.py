@@ -45,6 +45,9 @@ CALL_HEADERS = (
     "outcome",
     "duration_s",
     "note",
+    # Added after the first eight (scripts read those by position): the lead's direct line,
+    # as the switchboard gave it; phone_e164 stays the number this call was dialled on.
+    "direct_line_e164",
 )
 
 # Control characters XML 1.0 cannot hold (openpyxl refuses them too).
@@ -120,7 +123,8 @@ def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, 
     """Every call not undone, oldest first, streamed (a history may hold millions)."""
     sql = (
         "SELECT c.started_at, c.caller, p.name, l.company,"
-        " COALESCE(NULLIF(c.dialled_e164, ''), l.phone_e164, ''), c.outcome, c.duration_s, c.note"
+        " COALESCE(NULLIF(c.dialled_e164, ''), l.phone_e164, ''), c.outcome, c.duration_s, c.note,"
+        " l.direct_line_e164"
         " FROM calls c JOIN leads l ON l.id = c.lead_id JOIN campaigns p ON p.id = c.campaign_id"
         " WHERE c.undone_at IS NULL"
     )

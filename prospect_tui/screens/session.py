@@ -299,10 +299,13 @@ class SessionScreen(ReportsWorkerErrors, Screen):
                 self.phone_region,
             )
 
-        self.record("switchboard", first=learnt)
+        self.record("switchboard", then=learnt)
 
-    def record(self, code: str, first: Callable[[], None] | None = None, **details: object) -> None:
-        """Commit the outcome (after `first`, in the same transaction), then show the next lead.
+    def record(self, code: str, then: Callable[[], None] | None = None, **details: object) -> None:
+        """Commit the outcome (then `then`, in the same transaction), then show the next lead.
+
+        What a call taught (the switchboard's direct line) is saved after the call is
+        recorded: the call was dialled on the number shown, the next one uses the new line.
 
         The lead stays on screen until its outcome is committed: a busy database is retried.
         """
@@ -313,11 +316,11 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         def commit() -> None:
             try:
                 with self.store.write(WRITE_PATIENCE_S):
-                    if first is not None:
-                        first()
                     following = self.dialer.record_and_next(
                         lead_id, code, started_at=started_at, duration_s=duration_s, **details
                     )
+                    if then is not None:
+                        then()
                     self.questionnaire_call_recorded(lead_id)
             except UserError as error:
                 self.notify(str(error), severity="error", markup=False)
@@ -534,7 +537,11 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         if self.lead is None:
             script.update("")
         else:
-            script.update(render_script(self.dialer.settings, self.lead, self.dialer.caller))
+            script.update(
+                render_script(
+                    self.dialer.settings, self.lead, self.dialer.caller, self.offers_questions
+                )
+            )
 
     def action_override_hours(self) -> None:
         """Outside calling hours or on a holiday: call anyway, with the reason logged."""

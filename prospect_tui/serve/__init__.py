@@ -44,10 +44,13 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
-    from prospect_tui.serve.server import ProspectServer
+    from prospect_tui.serve.server import ProspectServer, app_command
 
     if args.session_hours <= 0:
         raise UserError("--session-hours must be more than 0")
+    campaign = getattr(args, "campaign", None)
+    if campaign:
+        store.campaign(campaign)  # an unknown name stops here, not in every browser
     context = tls_context(args)
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
@@ -61,6 +64,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         public_url=args.public_url,
         secure=context is not None,
         session_hours=args.session_hours,
+        app_argv=app_command(store, campaign),
     )
     print(f"serving {store.path} on {url} (ctrl+c to stop)", file=sys.stderr, flush=True)
     try:

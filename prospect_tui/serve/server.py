@@ -48,12 +48,15 @@ SESSION = web.RequestKey("session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def app_command(store: Store) -> Callable[[str], list[str]]:
-    """The app for one browser: this database, this user; the app reads the role itself."""
+def app_command(store: Store, campaign: str | None = None) -> Callable[[str], list[str]]:
+    """The app for one browser: this database, this user, the served campaign (the newest
+    when none is named); the app reads the role itself."""
+    chosen = ["--campaign", campaign] if campaign else []
 
     def argv(user: str) -> list[str]:
         db = str(store.path)
-        return [sys.executable, "-m", "prospect_tui", "--db", db, "--caller", user, "--served"]
+        served = ["--caller", user, "--served", *chosen]
+        return [sys.executable, "-m", "prospect_tui", "--db", db, *served]
 
     return argv
 

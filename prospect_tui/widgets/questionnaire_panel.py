@@ -7,7 +7,6 @@ codes (ids questionnaire.*, remappable), Escape gives the focus back to the card
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from prospect_tui.core import UserError
+from prospect_tui.core.campaigns import fill_fields
 from prospect_tui.core.questionnaires.engine import (
     AnswerError,
     choice_for_digit,
@@ -39,7 +39,8 @@ from prospect_tui.core.questionnaires.storage import (
 from prospect_tui.core.store import Store
 from prospect_tui.widgets.text_line import TextLine
 
-_PLACEHOLDER = re.compile(r"\{(company|contact_name|contact_title|caller)\}")
+# What a question's text may name of the lead; an empty one is left out with its space.
+QUESTION_FIELDS = ("company", "contact_name", "contact_title")
 
 
 class QuestionnairePanel(Vertical, can_focus=True):
@@ -190,11 +191,12 @@ class QuestionnairePanel(Vertical, can_focus=True):
         """The question with {contact_name}, {company}... of the lead on screen put in."""
         lead = self.lead or {}
 
-        def field(found: re.Match[str]) -> str:
-            name = found.group(1)
-            return self.caller if name == "caller" else str(lead.get(name) or "")
+        def field(name: str) -> str | None:
+            if name == "caller":
+                return self.caller
+            return str(lead.get(name) or "") if name in QUESTION_FIELDS else None
 
-        return _PLACEHOLDER.sub(field, text)
+        return fill_fields(text, field)
 
     @staticmethod
     def is_typed(question: Question) -> bool:

@@ -39,6 +39,9 @@ async def test_switchboard_info_is_kept_and_the_direct_line_is_dialled_next_time
         "+33612345678",
         "mardi matin",
     )
+    # The call that learnt the direct line was dialled on the switchboard's number.
+    first = store.row("SELECT dialled_e164 FROM calls ORDER BY id")["dialled_e164"]
+    assert first == store.lead(1)["phone_e164"] != "+33612345678"
     clock.advance(days=3)
     async with session(store) as (app, pilot):
         text = card_text(app)

@@ -246,13 +246,38 @@ def test_the_script_names_the_company_the_caller_and_the_list_source():
     assert "#" not in text and "{" not in text
 
 
+def test_the_script_names_the_vendor_never_the_file():
+    settings = {**DEFAULTS, "our_company": "InfoPlus"}
+    sold = render_script(settings, {**LEAD, "source": "pme_69.xlsx (Kompass)"}, "Julie")
+    assert "obtenu auprès de Kompass." in sold and "pme_69" not in sold
+    unnamed = render_script(settings, {**LEAD, "source": "pme_69.xlsx"}, "Julie")
+    assert "pme_69" not in unnamed and "que nous avons acheté" in unnamed
+
+
+def test_an_empty_field_leaves_no_hole_in_what_is_read_aloud():
+    settings = {**DEFAULTS, "script": "Bonjour {contact_name}, InfoPro : {company} ?"}
+    assert render_script(settings, LEAD, "Julie") == "Bonjour, InfoPro : Boulangerie Martin ?"
+    named = render_script(settings, {**LEAD, "contact_name": "M. Roy"}, "Julie")
+    assert named == "Bonjour M. Roy, InfoPro : Boulangerie Martin ?"
+    opening = render_script(DEFAULTS, LEAD, "Julie").splitlines()[1]
+    assert opening.startswith("« Bonjour, Julie. Pourriez-vous")  # no company of ours set
+    ours = render_script({**DEFAULTS, "our_company": "InfoPlus"}, LEAD, "Julie")
+    assert "« Bonjour, Julie, de la société InfoPlus. Pourriez-vous" in ours
+
+
+def test_a_campaign_with_a_questionnaire_opens_on_its_own_script():
+    survey = render_script(DEFAULTS, LEAD, "Julie", questionnaire=True)
+    assert "Touche q" in survey and "promotions" not in survey
+    assert "promotions" in render_script(DEFAULTS, LEAD, "Julie")
+
+
 def test_substitution_is_safe():
     settings = {
         **DEFAULTS,
         "script": "{company} {unknown} {Code NAF} {code naf} {contact_name} {0} {} {{x}} {",
     }
     line = render_script(settings, LEAD, "Julie")
-    assert line == "Boulangerie Martin {unknown} 10.71C 10.71C … {0} {} {{x}} {"
+    assert line == "Boulangerie Martin {unknown} 10.71C 10.71C {0} {} {{x}} {"
     # No lead on screen: nothing is known, everything stays as typed.
     assert render_script(settings, None, "Julie") == settings["script"]
 

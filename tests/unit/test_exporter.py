@@ -122,6 +122,7 @@ def test_calls_csv(opted, tmp_path, clock):
         "opt_in",
         "95",
         "'-rappeler le DSI",
+        "",
     ]
 
 

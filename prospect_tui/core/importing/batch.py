@@ -30,6 +30,7 @@ from prospect_tui.core.files import write_private
 from prospect_tui.core.importing.layout import shown_path
 from prospect_tui.core.importing.lead_file import LeadFile, describe_layout, read_lead_file
 from prospect_tui.core.importing.phone_pool import Parsed, PhonePool
+from prospect_tui.core.provenance import provenance
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -334,10 +335,8 @@ def import_file(
         transaction = stack.enter_context(ExitStack())
         conn = transaction.enter_context(store.write())
         report = _start_batch(conn, store, lead_file, campaign, source, region)
-        provenance = shown_path(f"{path.name} ({source})" if source else path.name)
-        batch = _Batch(
-            conn, lead_file, report, _campaign_id(conn, campaign), provenance, store.now()
-        )
+        origin = shown_path(provenance(path.name, source))
+        batch = _Batch(conn, lead_file, report, _campaign_id(conn, campaign), origin, store.now())
         batch.run(pool, rejects, bar)
         if not report.rows_read:
             raise UserError(f"{lead_file.name}: no data rows below the header")
