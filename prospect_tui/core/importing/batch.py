@@ -30,6 +30,7 @@ from prospect_tui.core.files import write_private
 from prospect_tui.core.importing.layout import shown_path
 from prospect_tui.core.importing.lead_file import LeadFile, describe_layout, read_lead_file
 from prospect_tui.core.importing.phone_pool import Parsed, PhonePool
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -304,6 +305,7 @@ def import_file(
     store: Store,
     path: str | Path,
     *,
+    actor: Actor,
     campaign: str,
     source: str = "",
     region: str | None = None,
@@ -317,6 +319,7 @@ def import_file(
 
     `progress` draws a bar on stderr; `on_progress(done, total)` is for the TUI's worker.
     """
+    require(actor, "import")
     started = time.monotonic()
     path = Path(path)
     existing = store.row("SELECT * FROM campaigns WHERE name = ?", (campaign,))
