@@ -218,3 +218,25 @@ def test_the_readme_table_is_the_roles_table():
     for action, (roles, what) in ACTIONS.items():
         assert documented[action][0] == ", ".join(sorted(roles)), action
         assert documented[action][1].startswith(what), action
+
+
+# Who the session's app acts as.
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[Actor]:
+    from prospect_tui.app import ProspectApp
+
+    seen: list[Actor] = []
+    monkeypatch.setattr(ProspectApp, "run", lambda app: seen.append(app.actor))
+    return seen
+
+
+def test_a_served_app_acts_with_the_user_records_role(world, tmp_path, monkeypatch, started):
+    config = tmp_path / "config.toml"
+    config.write_text('supervisors = ["bob"]\n', encoding="utf-8")  # not what counts served
+    monkeypatch.setenv("PROSPECT_CONFIG", str(config))
+    db = str(world.store.path)
+    assert main(["--db", db, "--caller", "bob", "--campaign", "spring", "--served"]) == 0
+    assert main(["--db", db, "--caller", "bob", "--campaign", "spring"]) == 0
+    assert started == [Actor("bob", CALLER), Actor("bob", SUPERVISOR)]
