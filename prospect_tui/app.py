@@ -1,6 +1,7 @@
 """The Textual app: wiring, theme and the user's keymap; screens do the work.
 
-`make_app` is the one factory used by the CLI and the tests, with the store injected.
+`make_app` is the one factory used by the CLI and the tests, with the store injected. The
+app's actor (who uses it, and his role) goes with every core call that the roles table guards.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -19,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from prospect_tui.core import UserError
 from prospect_tui.core.config import user_config
+from prospect_tui.core.roles import Actor, actor_from_config, config_supervisors
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.working import ReportsWorkerErrors
@@ -60,11 +63,13 @@ class ProspectApp(App):
         caller: str,
         campaign: dict | None,
         config: dict,
+        actor: Actor,
         stats_options: dict | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.caller = caller
+        self.actor = actor
         self.campaign = campaign
         self.config = config
         # Set for `prospect stats --tui`: the stats screen alone, with the command's options.
@@ -75,14 +80,18 @@ class ProspectApp(App):
         if self.stats_options is not None:
             from prospect_tui.screens.stats import StatsScreen
 
-            return StatsScreen(self.store, self.caller, self.config, **self.stats_options)
-        return SessionScreen(self.store, self.caller, self.campaign, self.config)
+            return StatsScreen(self.store, self.actor, **self.stats_options)
+        return SessionScreen(self.store, self.caller, self.campaign, self.config, self.actor)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette (ctrl+p) offers every action of the screen's bindings."""
+        """The command palette (ctrl+p) offers every action of the screen's bindings, but
+        those the screen turns off (`check_action`: the user's role does not allow them)."""
         yield from super().get_system_commands(screen)
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
+                _, name, parameters = parse_action(binding.action)
+                if screen.check_action(name, parameters) is False:
+                    continue
                 yield SystemCommand(
                     binding.description,
                     f"{binding.id} ({binding.key_display or binding.key})",
@@ -125,10 +134,20 @@ class ProspectApp(App):
             self.set_keymap(keymap)
 
 
+def default_actor(name: str, config: dict) -> Actor:
+    """The user of a terminal app: a supervisor when the config's list names him (or has none)."""
+    return actor_from_config(name, config_supervisors(config))
+
+
 def make_app(
-    store: Store, caller: str, campaign_name: str | None = None, config: dict | None = None
+    store: Store,
+    caller: str,
+    campaign_name: str | None = None,
+    config: dict | None = None,
+    actor: Actor | None = None,
 ) -> ProspectApp:
-    """Build the app for one caller on one campaign (the latest one when none is named)."""
+    """Build the app for one caller on one campaign (the latest one when none is named);
+    the actor is the caller under the config's `supervisors` rule unless given."""
     if campaign_name:
         campaign = store.campaign(campaign_name)
     else:
@@ -138,9 +157,8 @@ def make_app(
                 f"no campaign in {store.path} yet: import a list with `prospect import FILE`"
                 " or try `prospect demo`"
             )
-    return ProspectApp(
-        store, caller, campaign, user_config().as_dict() if config is None else config
-    )
+    chosen = user_config().as_dict() if config is None else config
+    return ProspectApp(store, caller, campaign, chosen, actor or default_actor(caller, chosen))
 
 
 def make_stats_app(
@@ -150,9 +168,11 @@ def make_stats_app(
     config: dict | None = None,
     requested_caller: str | None = None,
     period: str = "today",
+    actor: Actor | None = None,
 ) -> ProspectApp:
     """The stats screen alone (`prospect stats --tui`), for a supervisor's terminal."""
     campaign = store.campaign(campaign_name) if campaign_name else None
     chosen = user_config().as_dict() if config is None else config
     options = {"campaign": campaign_name, "requested_caller": requested_caller, "period": period}
-    return ProspectApp(store, caller, campaign, chosen, stats_options=options)
+    who = actor or default_actor(caller, chosen)
+    return ProspectApp(store, caller, campaign, chosen, who, stats_options=options)

@@ -3,7 +3,8 @@
 User mistakes exit 2 with one line on stderr (`prospect: error: ...`), never a traceback.
 `--caller NAME` always names the caller whose calls a command is about (the session records
 its calls as NAME; stats, report and exports keep NAME's); `--user NAME` is who runs the
-command, for the `supervisors` rule (default: the OS user).
+command, a supervisor when the config's `supervisors` list names him (default: the OS user);
+the core checks his role against the roles table (core/roles.py) before each action.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from prospect_tui.core.locations import (
 from prospect_tui.core.store import Store, database_error
 
 if TYPE_CHECKING:
+    from prospect_tui.core.roles import Actor
     from prospect_tui.core.stats import Period
 
 Handler = Callable[[argparse.Namespace], int]
@@ -87,7 +89,7 @@ def command(
 
 # Options shared by several commands.
 DB = arg("--db", metavar="PATH", help="database file (default: PROSPECT_DB, else `locate`)")
-USER = arg("--user", metavar="NAME", help="who you are, for the supervisors rule (OS user)")
+USER = arg("--user", metavar="NAME", help="who you are, for the roles (default: OS user)")
 CALLER = arg("--caller", metavar="NAME", help="your name on the calls (default: OS user name)")
 CAMPAIGN = arg("--campaign", metavar="NAME", help="campaign to call (default: the latest)")
 JSON = arg("--json", action="store_true", help="print JSON")
@@ -109,14 +111,22 @@ def caller_name(args: argparse.Namespace) -> str:
     return getattr(args, "caller", None) or os_user()
 
 
-def figures_caller(args: argparse.Namespace) -> str | None:
-    """Whose work a stats/report/export command shows (None: everyone), after the rule that
-    only supervisors see other callers' figures."""
+def actor_of(args: argparse.Namespace, name: str | None = None) -> Actor:
+    """Who runs the command: `name`, else --user, else the OS user; a supervisor when the
+    config's `supervisors` list names him (or when there is no list)."""
     from prospect_tui.core.config import user_config
+    from prospect_tui.core.roles import actor_from_config
+
+    who = name or getattr(args, "user", None) or os_user()
+    return actor_from_config(who, user_config().supervisors)
+
+
+def figures_caller(args: argparse.Namespace, actor: Actor) -> str | None:
+    """Whose work a stats/report/export command shows (None: everyone): a caller gets his
+    own whatever he asks, and asking for another's is refused (roles: figures.others)."""
     from prospect_tui.core.stats import caller_filter
 
-    who = getattr(args, "user", None) or os_user()
-    return caller_filter(user_config().as_dict(), who, getattr(args, "caller", None))
+    return caller_filter(actor, getattr(args, "caller", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -130,14 +140,15 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
         # Checked before the screen opens: every outcome is a write.
         raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
 
-    config = None
     if getattr(args, "served", False):
-        from prospect_tui.core.config import user_config
-        from prospect_tui.core.users import served_config
+        from prospect_tui.core.users import served_actor
 
         # Started by `prospect serve` for one browser: the role comes from the user record.
-        config = served_config(store, caller_name(args), user_config().as_dict())
-    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, config=config)
+        actor = served_actor(store, caller_name(args))
+    else:
+        # In a terminal the caller is who runs the session, unless --user says otherwise.
+        actor = actor_of(args, getattr(args, "user", None) or caller_name(args))
+    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, actor=actor)
     app.run()
     return app.return_code or 0
 
@@ -222,6 +233,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     ),
     arg("--rejects", type=Path, metavar="PATH", help="rejects CSV path"),
     arg("--json", action="store_true", help="print the report as JSON"),
+    USER,
 )
 def cmd_import(args: argparse.Namespace) -> int:
     from prospect_tui.core.importing import default_campaign, import_file, parse_mapping
@@ -230,6 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = import_file(
         store,
         args.file,
+        actor=actor_of(args),
         campaign=args.campaign or default_campaign(args.file),
         source=args.source,
         region=args.region,
@@ -274,7 +287,8 @@ OUTPUT = arg("-o", "--output", type=Path, help="file to write (default: stdout C
 def cmd_export_optins(args: argparse.Namespace) -> int:
     from prospect_tui.core import exporter
 
-    caller = figures_caller(args)
+    actor = actor_of(args)
+    caller = figures_caller(args, actor)
     store = open_store(args)
     fmt = args.format or (
         "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
@@ -288,9 +302,9 @@ def cmd_export_optins(args: argparse.Namespace) -> int:
         campaign=args.campaign,
         since=args.since,
         caller=caller,
+        actor=actor,
         excel_dialect=args.excel_dialect == "yes",
         unverified=args.unverified,
-        exported_by=args.user or os_user(),
         warn=lambda problem: print(
             f"prospect: warning: exporting from a consent log that fails verification"
             f" ({problem}); this export is recorded",
@@ -301,12 +315,22 @@ def cmd_export_optins(args: argparse.Namespace) -> int:
 
 
 @command(
-    "export calls", "every call, one row each", OUTPUT, arg("--campaign", help="only this campaign")
+    "export calls",
+    "every call, one row each",
+    OUTPUT,
+    arg("--campaign", help="only this campaign"),
+    figures_of("only this caller's calls (supervisors; others get their own)"),
+    USER,
 )
 def cmd_export_calls(args: argparse.Namespace) -> int:
     from prospect_tui.core import exporter
 
-    count = exporter.export_calls(open_store(args), args.output, campaign=args.campaign)
+    actor = actor_of(args)
+    caller = figures_caller(args, actor)
+    store = open_store(args)
+    count = exporter.export_calls(
+        store, args.output, campaign=args.campaign, actor=actor, caller=caller
+    )
     return written(count, args.output)
 
 
@@ -322,13 +346,15 @@ def cmd_export_calls(args: argparse.Namespace) -> int:
         default="wide",
         help="wide: one row per lead interviewed (default); long: one row per answer",
     ),
+    USER,
 )
 def cmd_export_answers(args: argparse.Namespace) -> int:
     from prospect_tui.core.questionnaires.export import export_answers
 
     spreadsheet = args.output is not None and args.output.suffix.lower() == ".xlsx"
     fmt = args.format or ("xlsx" if spreadsheet else "csv")
-    count = export_answers(open_store(args), args.campaign, args.output, fmt, args.shape)
+    store = open_store(args)
+    count = export_answers(store, args.campaign, args.output, fmt, args.shape, actor=actor_of(args))
     return written(count, args.output)
 
 
@@ -371,16 +397,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.tui:
         from prospect_tui.app import make_stats_app
 
+        actor = actor_of(args)
         app = make_stats_app(
             open_store(args),
-            args.user or os_user(),
+            actor.name,
             args.campaign,
             requested_caller=args.caller,
             period=args.period or "today",
+            actor=actor,
         )
         app.run()
         return app.return_code or 0
-    caller = figures_caller(args)
+    caller = figures_caller(args, actor_of(args))
     store = open_store(args)
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     if args.questions:
@@ -437,14 +465,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from prospect_tui.core.report import write_report
     from prospect_tui.core.stats import Period, parse_day
 
-    caller = figures_caller(args)
+    actor = actor_of(args)
+    caller = figures_caller(args, actor)
     store = open_store(args)
     # Read on Monday mornings: without a date, the last complete week.
     today = store.clock().astimezone(home_zone()).date()
     week = Period.week_of(parse_day(args.week) if args.week else today - timedelta(days=7))
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
-    write_report(store, output, week.first, args.campaign, caller)
+    write_report(store, output, week.first, args.campaign, caller, actor=actor)
     print(f"report for {week.label} written to {output}", file=sys.stderr)
     return 0
 
@@ -484,12 +513,13 @@ def cmd_campaign_show(args: argparse.Namespace) -> int:
     arg("name", metavar="NAME"),
     arg("key", metavar="KEY", help="a key that `campaign show` prints"),
     arg("value", metavar="VALUE", help='e.g. "mon-fri 09:00-18:00" or off'),
+    USER,
 )
 def cmd_campaign_set(args: argparse.Namespace) -> int:
     from prospect_tui.core import campaigns
 
     store = open_store(args)
-    campaigns.set_setting(store, args.name, args.key, args.value)
+    campaigns.set_setting(store, args.name, args.key, args.value, actor=actor_of(args))
     value = campaigns.describe(store, args.name)["settings"][args.key]
     print(f"{args.name}: {args.key} = {campaigns.shown_value(args.key, value)}")
     return 0
@@ -519,8 +549,8 @@ def cmd_campaign_questionnaire(args: argparse.Namespace) -> int:
         _, version = storage.require_version(store, args.name)
         sys.stdout.write(version.questionnaire.source)
     else:
-        who = args.user or os_user()
-        print(storage.attach_questionnaire(store, args.name, args.file, who).summary())
+        attached = storage.attach_questionnaire(store, args.name, args.file, actor_of(args))
+        print(attached.summary())
     return 0
 
 
@@ -547,7 +577,7 @@ def cmd_campaign_new(args: argparse.Namespace) -> int:
         since=args.since,
         until=args.until,
         questionnaire=args.questionnaire,
-        caller=args.user or os_user(),
+        actor=actor_of(args),
     )
     print(json.dumps(made.as_json(), ensure_ascii=False) if args.json else made.summary())
     return 0
@@ -597,11 +627,12 @@ def cmd_optout(args: argparse.Namespace) -> int:
     "forget",
     "erase a person everywhere (keeps a suppression hash)",
     arg("value", metavar="EMAIL|PHONE", help="the person's email or number"),
+    USER,
 )
 def cmd_forget(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import forget
 
-    done = forget(open_store(args), args.value, caller=os_user())
+    done = forget(open_store(args), args.value, actor=actor_of(args))
     print(done.summary() + "; the suppression hash is kept")
     return 0
 
@@ -611,15 +642,17 @@ def cmd_forget(args: argparse.Namespace) -> int:
     "erase prospects with no contact from them (retention)",
     arg("--older-than", default="3y", metavar="AGE", help="3y, 18m, 90d (3y)"),
     arg("--yes", action="store_true", help="erase (default: dry run, list only)"),
+    USER,
 )
 def cmd_purge(args: argparse.Namespace) -> int:
     from prospect_tui.core.consent import purge, purge_candidates
 
     store = open_store(args)
+    actor = actor_of(args)
     if args.yes:
-        print(purge(store, args.older_than).summary())
+        print(purge(store, args.older_than, actor=actor).summary())
         return 0
-    found = purge_candidates(store, args.older_than)
+    found = purge_candidates(store, args.older_than, actor=actor)
     print(f"dry run: {len(found)} prospects with no contact from them in {args.older_than}")
     for row in found:
         print(f"  lead {row['id']}: {row['company'] or '(no name)'}, last {row['last_contact']}")
@@ -680,22 +713,27 @@ def read_password(args: argparse.Namespace) -> str:
     arg("name", metavar="NAME"),
     arg("--role", choices=("caller", "supervisor"), default="caller", help="(caller)"),
     PASSWORD_STDIN,
+    USER,
 )
 def cmd_user_add(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
+    from prospect_tui.core.roles import require
 
     store = open_store(args)
+    actor = actor_of(args)
+    # Refused before the password is asked, not after it is typed twice.
+    require(actor, "users.admin")
     users.check_name(args.name)
-    added = users.add_user(store, args.name, read_password(args), args.role)
+    added = users.add_user(store, args.name, read_password(args), args.role, actor=actor)
     print(f"user {added.name} added ({added.role})", file=sys.stderr)
     return 0
 
 
-@command("user list", "every user and role", JSON)
+@command("user list", "every user and role", JSON, USER)
 def cmd_user_list(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
 
-    found = users.list_users(open_store(args))
+    found = users.list_users(open_store(args), actor=actor_of(args))
     if args.json:
         print_json([user.as_json() for user in found])
     else:
@@ -708,40 +746,44 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     "set a new password (enables a disabled user)",
     arg("name", metavar="NAME"),
     PASSWORD_STDIN,
+    USER,
 )
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
+    from prospect_tui.core.roles import require
 
     store = open_store(args)
+    actor = actor_of(args)
+    require(actor, "users.admin")  # before the password is asked
     users.require_user(store, args.name)
-    users.set_password(store, args.name, read_password(args))
+    users.set_password(store, args.name, read_password(args), actor=actor)
     print(f"password of {args.name} changed", file=sys.stderr)
     return 0
 
 
-@command("user disable", "refuse logins; open sessions end", arg("name", metavar="NAME"))
+@command("user disable", "refuse logins; open sessions end", arg("name", metavar="NAME"), USER)
 def cmd_user_disable(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
 
-    users.disable_user(open_store(args), args.name)
+    users.disable_user(open_store(args), args.name, actor=actor_of(args))
     print(f"user {args.name} disabled", file=sys.stderr)
     return 0
 
 
-@command("user remove", "delete the login (calls stay)", arg("name", metavar="NAME"))
+@command("user remove", "delete the login (calls stay)", arg("name", metavar="NAME"), USER)
 def cmd_user_remove(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
 
-    users.remove_user(open_store(args), args.name)
+    users.remove_user(open_store(args), args.name, actor=actor_of(args))
     print(f"user {args.name} removed", file=sys.stderr)
     return 0
 
 
-@command("user log", "logins, logouts, failures and refusals", JSON)
+@command("user log", "logins, logouts, failures and refusals", JSON, USER)
 def cmd_user_log(args: argparse.Namespace) -> int:
     from prospect_tui.core import users
 
-    rows = users.access_log(open_store(args))
+    rows = users.access_log(open_store(args), actor=actor_of(args))
     if args.json:
         print_json(rows)
     else:

@@ -1,7 +1,8 @@
 """Exports in the command palette: opt-ins (CSV, xlsx), calls and the weekly report.
 
 In a browser (`prospect serve`) the file arrives as a download; in a terminal it is written
-where the user says. Callers export their own opt-ins; supervisors everything.
+where the user says. Callers export their own opt-ins; supervisors everything (the roles
+table: the palette offers what the role may do, and the core checks it again).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from textual.widgets import Input, Label
 from prospect_tui.core import UserError, exporter
 from prospect_tui.core.config import home_zone
 from prospect_tui.core.report import write_report
-from prospect_tui.core.stats import Period, allowed_callers
+from prospect_tui.core.roles import may
+from prospect_tui.core.stats import Period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,10 +42,10 @@ class Export:
 
 
 def exports(app: Any) -> list[Export]:
-    """What this user may export: the same access rule as the figures."""
-    store, who = app.store, app.caller
-    supervisor = allowed_callers(app.config, who) is None
-    own = None if supervisor else who
+    """What this user may export: everybody's opt-ins, or his own."""
+    store, actor = app.store, app.actor
+    supervisor = may(actor, "export.optins")
+    own = None if supervisor else actor.name
     campaign = app.campaign["name"] if app.campaign else None
     today = store.clock().astimezone(home_zone()).date()
     whose = "every caller's" if supervisor else "your"
@@ -53,35 +55,52 @@ def exports(app: Any) -> list[Export]:
             f"{whose} opt-in contacts, for Excel",
             f"prospect-optins-{today}.csv",
             "text/csv",
-            partial(exporter.export_optins, store, fmt="csv", campaign=campaign, caller=own),
+            partial(
+                exporter.export_optins,
+                store,
+                fmt="csv",
+                campaign=campaign,
+                caller=own,
+                actor=actor,
+            ),
         ),
         Export(
             "Export opt-ins (xlsx)",
             f"{whose} opt-in contacts, as a spreadsheet",
             f"prospect-optins-{today}.xlsx",
             XLSX,
-            partial(exporter.export_optins, store, fmt="xlsx", campaign=campaign, caller=own),
+            partial(
+                exporter.export_optins,
+                store,
+                fmt="xlsx",
+                campaign=campaign,
+                caller=own,
+                actor=actor,
+            ),
         ),
     ]
-    if supervisor:
-        week = Period.week_of(today - timedelta(days=7))
-        year, number, _ = week.first.isocalendar()
-        found += [
+    if may(actor, "export.calls"):
+        found.append(
             Export(
                 "Export calls (CSV)",
                 "every call, one row each",
                 f"prospect-calls-{today}.csv",
                 "text/csv",
-                partial(exporter.export_calls, store, campaign=campaign),
-            ),
+                partial(exporter.export_calls, store, campaign=campaign, actor=actor),
+            )
+        )
+    if may(actor, "report"):
+        week = Period.week_of(today - timedelta(days=7))
+        year, number, _ = week.first.isocalendar()
+        found.append(
             Export(
                 "Weekly report (HTML)",
                 f"last week's figures ({week.label})",
                 f"prospect-report-{year}-W{number:02d}.html",
                 "text/html",
-                lambda path: write_report(store, path, week.first, None, None),
-            ),
-        ]
+                lambda path: write_report(store, path, week.first, None, None, actor=actor),
+            )
+        )
     return found
 
 

@@ -28,7 +28,10 @@ import bench_session as bench  # noqa: E402
 from prospect_tui.core.phones import parse_phone  # noqa: E402
 from prospect_tui.core.questionnaires.parse import parse_questionnaire  # noqa: E402
 from prospect_tui.core.questionnaires.storage import attach_text  # noqa: E402
+from prospect_tui.core.roles import SUPERVISOR, Actor  # noqa: E402
 from prospect_tui.core.store import Store  # noqa: E402
+
+BENCH = Actor("bench", SUPERVISOR)
 
 CAMPAIGN = "bench-answers"
 QUESTIONS = 60
@@ -59,7 +62,7 @@ def ensure_database(path: Path, leads: int) -> None:
                 (campaign["id"], f"Client {i}", phone.e164, phone.national, phone.type,
                  phone.timezone, store.now()),
             )  # fmt: skip
-    attach_text(store, CAMPAIGN, parse_questionnaire(questionnaire()), "bench.toml", "bench")
+    attach_text(store, CAMPAIGN, parse_questionnaire(questionnaire()), "bench.toml", BENCH)
     store.close()
 
 

@@ -19,7 +19,10 @@ from bench_export import seed  # noqa: E402
 
 from prospect_tui.core.consent import verify_chain  # noqa: E402
 from prospect_tui.core.exporter import export_optins  # noqa: E402
+from prospect_tui.core.roles import SUPERVISOR, Actor  # noqa: E402
 from prospect_tui.core.store import Store  # noqa: E402
+
+BENCH = Actor("bench", SUPERVISOR)
 
 
 def cpu_ms(run: Callable[[], object], repeat: int = 3) -> float:
@@ -42,7 +45,7 @@ def main() -> None:
         seeding = cpu_ms(lambda: seed(store, args.optins), repeat=1)
         print(f"append {args.optins} consent events: {seeding:7.0f} ms CPU")
         print(f"consent verify:             {cpu_ms(lambda: verify_chain(store)):7.0f} ms CPU")
-        export = cpu_ms(lambda: export_optins(store, out / "o.csv"))
+        export = cpu_ms(lambda: export_optins(store, out / "o.csv", actor=BENCH))
         print(f"export optins (CSV, Excel): {export:7.0f} ms CPU (verification included)")
         store.close()
 

@@ -14,7 +14,10 @@ from pathlib import Path
 from prospect_tui.core.campaigns import DEFAULTS
 from prospect_tui.core.consent import check_chain, record_consent
 from prospect_tui.core.exporter import export_optins
+from prospect_tui.core.roles import SUPERVISOR, Actor
 from prospect_tui.core.store import Store
+
+BENCH = Actor("bench", SUPERVISOR)
 
 CITIES = ("Lyon", "Évreux", "Saint-Étienne", "Besançon", "Orléans", "Nîmes", "Créteil")
 
@@ -82,13 +85,21 @@ def main() -> None:
         seed(store, args.optins)
         print(f"seeded {args.optins} opt-ins in {time.perf_counter() - started:.2f} s")
         timed("consent verify", args.repeat, lambda: check_chain(store).events)
-        timed("csv (French Excel)", args.repeat, lambda: export_optins(store, out / "o.csv"))
+        timed(
+            "csv (French Excel)",
+            args.repeat,
+            lambda: export_optins(store, out / "o.csv", actor=BENCH),
+        )
         timed(
             "csv (RFC 4180)",
             args.repeat,
-            lambda: export_optins(store, out / "p.csv", excel_dialect=False),
+            lambda: export_optins(store, out / "p.csv", excel_dialect=False, actor=BENCH),
         )
-        timed("xlsx", args.repeat, lambda: export_optins(store, out / "o.xlsx", fmt="xlsx"))
+        timed(
+            "xlsx",
+            args.repeat,
+            lambda: export_optins(store, out / "o.xlsx", fmt="xlsx", actor=BENCH),
+        )
         store.close()
 
 

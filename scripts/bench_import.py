@@ -17,6 +17,7 @@ import phonenumbers
 import sqlite_utils
 
 from prospect_tui.core.importing import import_file
+from prospect_tui.core.roles import SUPERVISOR, Actor
 from prospect_tui.core.store import Store
 
 SCRIPTS = Path(__file__).resolve().parent
@@ -42,7 +43,14 @@ def naive_import(source: Path, database: Path) -> int:
 
 def ours(source: Path, database: Path, rejects: Path) -> int:
     store = Store(database)
-    report = import_file(store, source, campaign="bench", source="bench", rejects_path=rejects)
+    report = import_file(
+        store,
+        source,
+        actor=Actor("bench", SUPERVISOR),
+        campaign="bench",
+        source="bench",
+        rejects_path=rejects,
+    )
     store.close()
     return report.imported
 

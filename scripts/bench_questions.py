@@ -29,7 +29,10 @@ from prospect_tui.core.questionnaires.figures import question_figures  # noqa: E
 from prospect_tui.core.questionnaires.model import Answer  # noqa: E402
 from prospect_tui.core.questionnaires.parse import parse_questionnaire  # noqa: E402
 from prospect_tui.core.questionnaires.storage import attach_text, encode  # noqa: E402
+from prospect_tui.core.roles import SUPERVISOR, Actor  # noqa: E402
 from prospect_tui.core.store import Store  # noqa: E402
+
+BENCH = Actor("bench", SUPERVISOR)
 
 TARGET_MS = 200.0
 CAMPAIGN = "bench-satisfaction"
@@ -42,7 +45,7 @@ def seed(path: Path, answers: int) -> None:
     questionnaire = parse_questionnaire(text)
     store = Store(path)
     campaign = store.ensure_campaign(CAMPAIGN, {"calling_hours": "off"})
-    attach_text(store, CAMPAIGN, questionnaire, "demo_satisfaction.toml", "bench")
+    attach_text(store, CAMPAIGN, questionnaire, "demo_satisfaction.toml", BENCH)
     rng = random.Random(14)
     asked = [q for q in questionnaire.questions if q.answerable and q.id != "decu"]
     at = "2026-11-10T09:00:00Z"

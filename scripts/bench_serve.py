@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from prospect_tui.core import users  # noqa: E402
+from prospect_tui.core.roles import SUPERVISOR, Actor  # noqa: E402
 from prospect_tui.core.store import Store  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -54,7 +55,7 @@ def build_database(folder: Path, leads: int, callers: int) -> Path:
     prospect(db, "campaign", "set", "bench", "calling_hours", "off")
     store = Store(db)
     for number in range(1, callers + 1):
-        users.add_user(store, f"bench{number:02d}", PASSWORD)
+        users.add_user(store, f"bench{number:02d}", PASSWORD, actor=Actor("bench", SUPERVISOR))
     store.close()
     return db
 

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from prospect_tui.core.campaigns import set_setting  # noqa: E402
+from prospect_tui.core.roles import SUPERVISOR, Actor  # noqa: E402
 from prospect_tui.core.store import Store  # noqa: E402
 from tests.terminal import Terminal  # noqa: E402
 
@@ -230,7 +231,7 @@ def ensure_database(path: Path, leads: int, calls: int, campaign: str) -> None:
         )
     store = Store(path)
     # The benchmark must be runnable at any hour.
-    set_setting(store, campaign, "calling_hours", "off")
+    set_setting(store, campaign, "calling_hours", "off", actor=Actor("bench", SUPERVISOR))
     store.close()
 
 

@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from prospect_tui.core.phones import parse_phone
+from prospect_tui.core.roles import CALLER, SUPERVISOR, Actor
 from prospect_tui.core.store import Store
+
+# Who does what in the tests: the roles table (core/roles.py) is checked by every guarded call.
+A_SUPERVISOR = Actor("sue", SUPERVISOR)
+A_CALLER = Actor("ann", CALLER)
 
 
 def add_leads(store: Store, campaign: str, count: int, settings: dict | None = None) -> dict:

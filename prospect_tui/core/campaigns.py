@@ -17,6 +17,7 @@ import phonenumbers
 from prospect_tui.core import UserError
 from prospect_tui.core.hours import DEFAULT_HOURS, check_subdiv, parse_hours
 from prospect_tui.core.records import CampaignSettings
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 
 CONSENT_TEXT = (
@@ -224,8 +225,11 @@ def parse_setting(key: str, value: object) -> object:
     return parser(text)
 
 
-def set_setting(store: Store, name: str, key: str, value: object) -> dict[str, Any]:
+def set_setting(
+    store: Store, name: str, key: str, value: object, *, actor: Actor
+) -> dict[str, Any]:
     """Validate and store one setting; returns the campaign row as it now is."""
+    require(actor, "campaign.settings")
     parsed = parse_setting(key, value)
     with store.write() as conn:
         # Read inside the write lock: two `set`s at once never lose each other's key.

@@ -32,6 +32,7 @@ from prospect_tui.core.clock import iso
 from prospect_tui.core.consent_key import ConsentKey, load_key
 from prospect_tui.core.emails import check_email
 from prospect_tui.core.phones import parse_phone
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.suppression import suppress
 
 if TYPE_CHECKING:
@@ -630,8 +631,9 @@ def _tombstone(conn: sqlite3.Connection, where: str, params: tuple[Any, ...], at
     ).rowcount
 
 
-def forget(store: Store, value: str, *, caller: str) -> Erasure:
+def forget(store: Store, value: str, *, actor: Actor) -> Erasure:
     """Erase one person everywhere, keeping only the suppression hashes of their identities."""
+    require(actor, "erase")
     identity = identify(value)
     if identity is None:
         raise UserError(f"{value!r} is neither a valid email address nor a phone number")
@@ -645,7 +647,7 @@ def forget(store: Store, value: str, *, caller: str) -> Erasure:
             if lead is not None:
                 identities |= _identities(conn, lead)
         for found_kind, found_value in identities:
-            suppress(conn, found_kind, found_value, "erasure", caller, at)
+            suppress(conn, found_kind, found_value, "erasure", actor.name, at)
         done = _erase_leads(conn, lead_ids, at)
         # Events whose lead was already erased or missing, found by the value itself.
         column = "lower(email)" if kind == "email" else "phone_e164"
@@ -696,12 +698,13 @@ SELECT id, company, last_contact FROM (
 """
 
 
-def purge_candidates(store: Store, older_than: str) -> list[dict[str, Any]]:
+def purge_candidates(store: Store, older_than: str, *, actor: Actor) -> list[dict[str, Any]]:
     """Leads with no contact from the prospect since `older_than` ago, oldest first."""
+    require(actor, "purge")
     return store.rows(_PURGE_SQL, (iso(cutoff(older_than, store.clock())),))
 
 
-def purge(store: Store, older_than: str) -> Erasure:
+def purge(store: Store, older_than: str, *, actor: Actor) -> Erasure:
     """Erase every lead `purge_candidates` lists, in one transaction.
 
     No suppression is added: expiry is not an objection, so a later list may bring the
@@ -709,5 +712,5 @@ def purge(store: Store, older_than: str) -> Erasure:
     """
     at = store.now()
     with store.write() as conn:
-        lead_ids = [r["id"] for r in purge_candidates(store, older_than)]
+        lead_ids = [r["id"] for r in purge_candidates(store, older_than, actor=actor)]
         return _erase_leads(conn, lead_ids, at)

@@ -11,12 +11,15 @@ from pathlib import Path
 
 from prospect_tui.core.importing import import_file
 from prospect_tui.core.questionnaires.demo import build_questionnaire_demos
+from prospect_tui.core.roles import SUPERVISOR, Actor
 from prospect_tui.core.store import Store
 
 DEMO_CAMPAIGN = "demo"
 # Read out by the script (GDPR art. 14: name where the list came from).
 DEMO_SOURCE = "Fichiers PME France (liste de démonstration)"
 DEMO_SETTINGS = {"calling_hours": "off", "our_company": "InfoPro Distribution"}
+# Whoever runs `prospect demo` builds a new file of his own: he supervises it.
+DEMO_BUILDER = Actor("demo", SUPERVISOR)
 
 
 def build_demo(path: Path) -> Store:
@@ -28,6 +31,8 @@ def build_demo(path: Path) -> Store:
     # Any hour suits a demo: calling hours would leave the list empty at night.
     store.ensure_campaign(DEMO_CAMPAIGN, DEMO_SETTINGS)
     with as_file(files("prospect_tui.data") / "demo_leads.csv") as demo_list:
-        import_file(store, demo_list, campaign=DEMO_CAMPAIGN, source=DEMO_SOURCE)
-    build_questionnaire_demos(store, DEMO_CAMPAIGN, DEMO_SETTINGS)
+        import_file(
+            store, demo_list, actor=DEMO_BUILDER, campaign=DEMO_CAMPAIGN, source=DEMO_SOURCE
+        )
+    build_questionnaire_demos(store, DEMO_CAMPAIGN, DEMO_SETTINGS, DEMO_BUILDER)
     return store

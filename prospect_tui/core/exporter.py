@@ -20,6 +20,7 @@ from prospect_tui.core.clock import iso
 from prospect_tui.core.consent import check_chain
 from prospect_tui.core.csvout import write_csv
 from prospect_tui.core.files import write_private
+from prospect_tui.core.roles import Actor, require_whose
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -119,8 +120,11 @@ def optin_rows(
     return rows
 
 
-def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, ...]]:
-    """Every call not undone, oldest first, streamed (a history may hold millions)."""
+def call_rows(
+    store: Store, campaign: str | None = None, caller: str | None = None
+) -> Iterator[tuple[str, ...]]:
+    """Every call not undone (of `caller` when given), oldest first, streamed (a history
+    may hold millions)."""
     sql = (
         "SELECT c.started_at, c.caller, p.name, l.company,"
         " COALESCE(NULLIF(c.dialled_e164, ''), l.phone_e164, ''), c.outcome, c.duration_s, c.note,"
@@ -128,10 +132,13 @@ def call_rows(store: Store, campaign: str | None = None) -> Iterator[tuple[str, 
         " FROM calls c JOIN leads l ON l.id = c.lead_id JOIN campaigns p ON p.id = c.campaign_id"
         " WHERE c.undone_at IS NULL"
     )
-    params: tuple[int, ...] = ()
+    params: list[int | str] = []
     if campaign:
         sql += " AND c.campaign_id = ?"
-        params = (store.campaign(campaign)["id"],)
+        params.append(store.campaign(campaign)["id"])
+    if caller:
+        sql += " AND c.caller = ?"
+        params.append(caller)
     for row in store.conn.execute(sql + " ORDER BY c.started_at, c.id", params):
         values = ["" if v is None else str(v) for v in row]
         # Whole seconds: French Excel reads "42.5" as a date or text, never as 42,5.
@@ -248,19 +255,21 @@ def export_optins(
     fmt: str = "csv",
     campaign: str | None = None,
     *,
+    actor: Actor,
     since: str | date | datetime | None = None,
     caller: str | None = None,
     excel_dialect: bool = True,
     unverified: bool = False,
-    exported_by: str = "",
     warn: Callable[[str], None] | None = None,
 ) -> int:
     """Write the opt-in file (CSV to stdout when `output` is None); returns the rows written.
 
-    Only from a consent log that verifies, unless `unverified` (see `consent_gate`); `warn`
-    then hears what was wrong.
+    Everybody's opt-ins (`caller` None) or another caller's need a supervisor. Only from a
+    consent log that verifies, unless `unverified` (see `consent_gate`); `warn` then hears
+    what was wrong.
     """
-    problem = consent_gate(store, unverified=unverified, exported_by=exported_by)
+    require_whose(actor, "export.optins", caller, "export.own")
+    problem = consent_gate(store, unverified=unverified, exported_by=actor.name)
     if problem is not None and warn is not None:
         warn(problem)
     rows = optin_rows(store, campaign, since=since, caller=caller)
@@ -272,7 +281,12 @@ def export_calls(
     output: Path | None,
     campaign: str | None = None,
     *,
+    actor: Actor,
+    caller: str | None = None,
     excel_dialect: bool = True,
 ) -> int:
-    """Write every call (CSV to stdout when `output` is None); returns the rows written."""
-    return _export(output, "csv", CALL_HEADERS, call_rows(store, campaign), excel_dialect)
+    """Write every call, or `caller`'s (CSV to stdout when `output` is None); returns the
+    rows written. Everybody's calls or another caller's need a supervisor."""
+    require_whose(actor, "export.calls", caller, "export.own")
+    rows = call_rows(store, campaign, caller)
+    return _export(output, "csv", CALL_HEADERS, rows, excel_dialect)

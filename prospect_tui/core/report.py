@@ -15,6 +15,7 @@ from prospect_tui.core.charts import bar_chart
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.formatting import MISSING, duration, percent
 from prospect_tui.core.questionnaires.report import questionnaire_sections
+from prospect_tui.core.roles import Actor, require_whose
 from prospect_tui.core.stats import Figures, Period, compute
 from prospect_tui.core.stats.figures import BestHours
 from prospect_tui.core.store import Store
@@ -192,9 +193,12 @@ def build_report(
     campaign: str | None = None,
     caller: str | None = None,
     *,
+    actor: Actor,
     now: datetime | None = None,
 ) -> str:
-    """The HTML page for the Monday-to-Sunday week containing `week`."""
+    """The HTML page for the Monday-to-Sunday week containing `week`: every caller's
+    figures (`caller` None) or another caller's need a supervisor."""
+    require_whose(actor, "report", caller, "figures.own")
     now = now or store.clock()
     period = Period.week_of(week)
     this = compute(store, period, campaign, caller, now=now)
@@ -230,9 +234,11 @@ def write_report(
     week: date,
     campaign: str | None = None,
     caller: str | None = None,
+    *,
+    actor: Actor,
 ) -> Path:
     """Write the page owner-only (it lists contacts' addresses), whole or not at all."""
-    write_private_text(Path(path), build_report(store, week, campaign, caller))
+    write_private_text(Path(path), build_report(store, week, campaign, caller, actor=actor))
     return path
 
 

@@ -8,7 +8,7 @@ where everybody is a supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from prospect_tui.core import UserError
@@ -27,10 +27,11 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "campaign.create": (frozenset({SUPERVISOR}), "create a campaign"),
     "import": (frozenset({SUPERVISOR}), "import a lead file"),
     "questionnaire.attach": (frozenset({SUPERVISOR}), "attach a questionnaire"),
-    "export.optins": (frozenset({SUPERVISOR}), "export opt-ins"),
+    "export.own": (frozenset({CALLER, SUPERVISOR}), "export one's own opt-ins and calls"),
+    "export.optins": (frozenset({SUPERVISOR}), "export every caller's opt-ins"),
     "export.calls": (frozenset({SUPERVISOR}), "export every caller's calls"),
     "export.answers": (frozenset({SUPERVISOR}), "export questionnaire answers"),
-    "report": (frozenset({SUPERVISOR}), "write the weekly report"),
+    "report": (frozenset({SUPERVISOR}), "write the weekly report of every caller"),
     "users.admin": (frozenset({SUPERVISOR}), "manage users"),
     "purge": (frozenset({SUPERVISOR}), "purge old data"),
     "erase": (frozenset({SUPERVISOR}), "erase a person's data"),
@@ -54,6 +55,16 @@ class Actor:
         return self.role == SUPERVISOR
 
 
+def config_supervisors(config: Mapping[str, object]) -> list[str] | None:
+    """The `supervisors` list of a config as a dict (None: no list, everyone supervises)."""
+    found = config.get("supervisors")
+    if found is None:
+        return None
+    if not isinstance(found, list) or not all(isinstance(name, str) for name in found):
+        raise UserError("config: 'supervisors' must be a list of names, e.g. [\"anne\"]")
+    return [name.strip() for name in found]
+
+
 def actor_from_config(name: str, supervisors: Sequence[str] | None) -> Actor:
     """A terminal user: a supervisor when named in the config's list or when there is none."""
     role = SUPERVISOR if supervisors is None or name in supervisors else CALLER
@@ -69,4 +80,10 @@ def require(actor: Actor, action: str) -> None:
     allowed, what = ACTIONS[action]
     if actor.role not in allowed:
         roles = " or ".join(sorted(allowed))
-        raise Refused(f"refused: only a {roles} may {what} ({actor.name} is a {actor.role})")
+        raise Refused(f"refused: only a {roles} may {what} ({actor.name!r} is a {actor.role})")
+
+
+def require_whose(actor: Actor, action: str, caller: str | None, own: str) -> None:
+    """Refuse `action` over other callers' work (`caller` None means everyone's); work
+    limited to the actor's own calls needs only the `own` action."""
+    require(actor, own if caller is not None and caller == actor.name else action)

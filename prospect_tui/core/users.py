@@ -1,5 +1,7 @@
 """The people who may log in to `prospect serve`: names, roles, argon2id password hashes,
 and the access log (logins, logouts, failures, refusals; never a password).
+
+Managing them and reading the log is the roles table's `users.admin` (supervisors).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from prospect_tui.core import UserError
+from prospect_tui.core.roles import ROLES, Actor, require
 from prospect_tui.core.store import Store
 
-ROLES = ("caller", "supervisor")
 # A name is passed to the app as `--caller NAME` and shown on screens: keep it plain.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 MIN_PASSWORD = 8
@@ -93,17 +95,18 @@ def require_user(store: Store, name: str) -> User:
     return found
 
 
-def list_users(store: Store) -> list[User]:
+def list_users(store: Store, *, actor: Actor) -> list[User]:
+    require(actor, "users.admin")
     rows = store.rows("SELECT name, role, created_at, disabled_at FROM users ORDER BY name")
     return [_user(row) for row in rows]
 
 
-def supervisor_names(store: Store) -> list[str]:
-    """The active supervisors: in served mode they are the config's `supervisors` list."""
-    return [user.name for user in list_users(store) if user.active and user.role == "supervisor"]
+def has_users(store: Store) -> bool:
+    return store.row("SELECT 1 AS yes FROM users LIMIT 1") is not None
 
 
-def add_user(store: Store, name: str, password: str, role: str = "caller") -> User:
+def add_user(store: Store, name: str, password: str, role: str = "caller", *, actor: Actor) -> User:
+    require(actor, "users.admin")
     check_name(name)
     check_role(role)
     hashed = hash_password(password)
@@ -117,8 +120,9 @@ def add_user(store: Store, name: str, password: str, role: str = "caller") -> Us
     return require_user(store, name)
 
 
-def set_password(store: Store, name: str, password: str) -> None:
+def set_password(store: Store, name: str, password: str, *, actor: Actor) -> None:
     """A new password; it also enables a disabled user again."""
+    require(actor, "users.admin")
     require_user(store, name)
     hashed = hash_password(password)
     with store.write() as conn:
@@ -128,8 +132,9 @@ def set_password(store: Store, name: str, password: str) -> None:
         )
 
 
-def disable_user(store: Store, name: str) -> None:
+def disable_user(store: Store, name: str, *, actor: Actor) -> None:
     """The user can no longer log in; his open sessions end at their next request."""
+    require(actor, "users.admin")
     require_user(store, name)
     with store.write() as conn:
         conn.execute(
@@ -138,8 +143,9 @@ def disable_user(store: Store, name: str) -> None:
         )
 
 
-def remove_user(store: Store, name: str) -> None:
+def remove_user(store: Store, name: str, *, actor: Actor) -> None:
     """The login goes; the calls and consents made under this name stay, as records must."""
+    require(actor, "users.admin")
     require_user(store, name)
     with store.write() as conn:
         conn.execute("DELETE FROM users WHERE name = ?", (name,))
@@ -163,13 +169,13 @@ def password_matches(hashed: str | None, password: str) -> bool:
         return False
 
 
-def served_config(store: Store, name: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The config of an app started for a browser: `name` must be an active user, and the
-    supervisors are the users with that role (whatever the config file says)."""
+def served_actor(store: Store, name: str) -> Actor:
+    """Who runs an app started for a browser: `name` must be an active user, and the role
+    is his user record's (whatever the config's `supervisors` list says)."""
     user = require_user(store, name)
     if not user.active:
         raise UserError(f"user {name!r} is disabled")
-    return {**config, "supervisors": supervisor_names(store)}
+    return Actor(user.name, user.role)
 
 
 def log_access(
@@ -185,8 +191,9 @@ def log_access(
         )
 
 
-def access_log(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
+def access_log(store: Store, limit: int | None = None, *, actor: Actor) -> list[dict[str, Any]]:
     """The access log, oldest first (the last `limit` lines when given)."""
+    require(actor, "users.admin")
     rows = store.rows(
         "SELECT at, event, user_name AS user, address, detail FROM access_log"
         " ORDER BY id DESC LIMIT ?",

@@ -27,6 +27,7 @@ from prospect_tui.core.importing import (
     read_lead_file,
     shown,
 )
+from prospect_tui.core.roles import Actor
 from prospect_tui.core.store import Store
 from prospect_tui.screens.working import ReportsWorkerErrors
 
@@ -54,10 +55,13 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
     ]
 
-    def __init__(self, store: Store, campaign: str, start: Path | None = None) -> None:
+    def __init__(
+        self, store: Store, campaign: str, actor: Actor, start: Path | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self.campaign = campaign
+        self.actor = actor
         self.start = start or Path.cwd()
         self.report: ImportReport | None = None
 
@@ -144,6 +148,7 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
             report = import_file(
                 store,
                 path,
+                actor=self.actor,
                 campaign=campaign,
                 source=source,
                 mapping=mapping,

@@ -39,6 +39,7 @@ from prospect_tui.core.dialing import (
 from prospect_tui.core.leads import add_note, claim_lead, save_switchboard_info
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.core.pauses import close_open_pauses, end_pause, paused_seconds, start_pause
+from prospect_tui.core.roles import Actor, may
 from prospect_tui.core.store import DatabaseError, Store
 
 # The forms and other screens are imported when first opened, off the start-up path; warm_up
@@ -125,16 +126,21 @@ QUESTIONNAIRE_BINDING = Binding(
 )
 # Below this width the panel goes under the card instead of beside it.
 PANEL_BESIDE_WIDTH = 120
+# Keys shown only to a role that may do their action (the core refuses the others anyway).
+GUARDED_ACTIONS = {"import_list": "import", "settings": "campaign.settings"}
 
 
 class SessionScreen(ReportsWorkerErrors, Screen):
     BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS + [QUESTIONNAIRE_BINDING]
 
-    def __init__(self, store: Store, caller: str, campaign: dict, config: dict) -> None:
+    def __init__(
+        self, store: Store, caller: str, campaign: dict, config: dict, actor: Actor
+    ) -> None:
         super().__init__()
         self.store = store
         self.dialer = Dialer(store, caller, campaign)
         self.config = config
+        self.actor = actor
         self.lead: dict | None = None
         self.call_started_at: datetime | None = None
         self.call_started_mono = 0.0
@@ -493,7 +499,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         from prospect_tui.screens.import_file import ImportScreen
 
         self.app.push_screen(
-            ImportScreen(self.store, self.dialer.campaign["name"]), lambda _: self.resume()
+            ImportScreen(self.store, self.dialer.campaign["name"], self.actor),
+            lambda _: self.resume(),
         )
 
     def resume(self) -> None:
@@ -507,7 +514,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         from prospect_tui.screens.settings import SettingsScreen
 
         self.app.push_screen(
-            SettingsScreen(self.store, self.dialer.campaign["name"]), self.settings_done
+            SettingsScreen(self.store, self.dialer.campaign["name"], self.actor),
+            self.settings_done,
         )
 
     def settings_done(self, changed: bool | None) -> None:
@@ -566,9 +574,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     def action_stats(self) -> None:
         from prospect_tui.screens.stats import StatsScreen
 
-        self.app.push_screen(
-            StatsScreen(self.store, self.dialer.caller, self.config, self.dialer.campaign["name"])
-        )
+        self.app.push_screen(StatsScreen(self.store, self.actor, self.dialer.campaign["name"]))
 
     def action_dial(self) -> None:
         """Run the configured softphone command and restart the call timer."""
@@ -650,6 +656,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             panel.call_recorded(lead_id, self.dialer.history[-1].call_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        guarded = GUARDED_ACTIONS.get(action)
+        if guarded is not None and not may(self.actor, guarded):
+            return False
         # While the panel has the focus, digits answer the question and `q` may be typed in
         # an answer: no outcome key, no `q` then.
         panel_keys = action in ("outcome", "questionnaire")

@@ -1,6 +1,7 @@
 """The campaign settings screen (key g): every setting, edited with the CLI's validation.
 
-Enter on a row puts its value in the editor; Enter there saves through the core.
+Enter on a row puts its value in the editor; Enter there saves through the core, which
+refuses a role that may not change settings (a notification).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import describe, set_setting
+from prospect_tui.core.roles import Actor, Refused
 from prospect_tui.core.store import Store
 
 SHOWN_WIDTH = 60
@@ -27,10 +29,11 @@ def _shown(value: object) -> str:
 class SettingsScreen(Screen[bool]):
     BINDINGS = [Binding("escape", "close", "Back", id="settings.close")]
 
-    def __init__(self, store: Store, campaign: str) -> None:
+    def __init__(self, store: Store, campaign: str, actor: Actor) -> None:
         super().__init__()
         self.store = store
         self.campaign = campaign
+        self.actor = actor
         self.key: str | None = None
         self.changed = False
 
@@ -72,7 +75,10 @@ class SettingsScreen(Screen[bool]):
             return
         error = self.query_one("#settings-error", Static)
         try:
-            set_setting(self.store, self.campaign, self.key, event.value)
+            set_setting(self.store, self.campaign, self.key, event.value, actor=self.actor)
+        except Refused as refusal:
+            self.notify(str(refusal), severity="error", markup=False)
+            return
         except UserError as problem:
             error.update(Content(f"✗ {problem}"))
             return

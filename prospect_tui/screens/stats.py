@@ -22,6 +22,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core import stats as core_stats
 from prospect_tui.core.formatting import duration as _duration
 from prospect_tui.core.formatting import percent as _percent
+from prospect_tui.core.roles import Actor, may
 from prospect_tui.core.store import DatabaseError, Store
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.charts import Bars, HeatMap
@@ -67,8 +68,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
     def __init__(
         self,
         store: Store,
-        who: str,
-        config: dict,
+        actor: Actor,
         campaign: str | None = None,
         requested_caller: str | None = None,
         period: str = "today",
@@ -82,8 +82,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         self.readers_lock = threading.Lock()
         self.caller_filter: str | None = None
         self.active = False
-        self.who = who
-        self.config = config
+        self.actor = actor
         self.campaign = campaign
         self.requested_caller = requested_caller
         self.period_name = period
@@ -115,16 +114,14 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         table = self.query_one("#callers", DataTable)
         table.add_columns(*CALLER_COLUMNS)
         try:
-            self.caller_filter = core_stats.caller_filter(
-                self.config, self.who, self.requested_caller
-            )
+            self.caller_filter = core_stats.caller_filter(self.actor, self.requested_caller)
         except UserError as error:
             self.query_one("#access", Static).update(Content(f"✗ {error}"))
             self.query_one("#headline", Static).update("")
             return
-        if core_stats.allowed_callers(self.config, self.who) is not None:
+        if not may(self.actor, "figures.others"):
             self.query_one("#access", Static).update(
-                Content(f"Your own figures ({self.who}): only supervisors see every caller.")
+                Content(f"Your own figures ({self.actor.name}): only supervisors see every caller.")
             )
         self.active = True
         self.refresh_figures()

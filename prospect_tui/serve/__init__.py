@@ -19,10 +19,12 @@ DEMO_USERS = (("camille", "caller"), ("dominique", "supervisor"))
 
 def add_demo_users(store: Store) -> list[tuple[str, str, str]]:
     """Two demo users with fresh random passwords: (name, password, role)."""
+    from prospect_tui.core.demo import DEMO_BUILDER
+
     added = []
     for name, role in DEMO_USERS:
         password = secrets.token_urlsafe(9)
-        users.add_user(store, name, password, role)
+        users.add_user(store, name, password, role, actor=DEMO_BUILDER)
         added.append((name, password, role))
     return added
 
@@ -57,7 +59,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
     )
-    if not users.list_users(store):
+    if not users.has_users(store):
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)
     server = ProspectServer(
         store,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prospect_tui.core import users
 from prospect_tui.core.demo import build_demo
+from tests.helpers import A_SUPERVISOR
 
 PASSWORDS = {"ann": "ann-secret-1", "bob": "bob-secret-2", "sue": "sue-secret-3"}
 ROLES = {"ann": "caller", "bob": "caller", "sue": "supervisor"}
@@ -23,7 +24,7 @@ def served_database(folder: Path) -> Path:
     path = folder / "served.db"
     store = build_demo(path)
     for name, password in PASSWORDS.items():
-        users.add_user(store, name, password, ROLES[name])
+        users.add_user(store, name, password, ROLES[name], actor=A_SUPERVISOR)
     store.close()
     return path
 

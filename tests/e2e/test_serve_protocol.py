@@ -22,6 +22,7 @@ from prospect_tui.core import users
 from prospect_tui.core.store import Store
 from prospect_tui.serve.server import ProspectServer, app_command
 from tests.e2e.served import PASSWORDS, RunningServer, free_port, served_database
+from tests.helpers import A_SUPERVISOR
 
 CTRL_P = "\x10"
 
@@ -134,7 +135,11 @@ async def test_websocket_without_a_live_session_is_refused(served, browser_sessi
     clock.advance(hours=12, seconds=1)  # idle for longer than --session-hours
     assert await refused_status(ann, ws, origin=served.base) == 401
     assert served.started == []  # no app was ever started
-    refusals = [row for row in users.access_log(served.store) if row["event"] == "refused"]
+    refusals = [
+        row
+        for row in users.access_log(served.store, actor=A_SUPERVISOR)
+        if row["event"] == "refused"
+    ]
     assert len(refusals) == 3
 
 
@@ -214,7 +219,7 @@ async def test_a_download_reaches_only_the_session_whose_app_made_it(
     assert body.startswith("\ufeff".encode()) and b"email" in body.lower()
     assert any(
         row["detail"] == "download of another session's file"
-        for row in users.access_log(served.store)
+        for row in users.access_log(served.store, actor=A_SUPERVISOR)
     )
 
 
@@ -259,7 +264,7 @@ async def test_a_disabled_users_session_ends_at_the_next_request(served, browser
     ann = await logged_in(browser_session, served.base, "ann")
     async with ann.get(served.base + "/", allow_redirects=False) as page:
         assert page.status == 200
-    users.disable_user(served.store, "ann")
+    users.disable_user(served.store, "ann", actor=A_SUPERVISOR)
     async with ann.get(served.base + "/", allow_redirects=False) as page:
         assert page.status == 303 and page.headers["Location"] == "/login"
     assert (await post_login(browser_session(), served.base, "ann", PASSWORDS["ann"])).status == 401
@@ -367,7 +372,7 @@ async def test_disabling_a_user_ends_his_open_app(served, browser_session, datab
     ann = await logged_in(browser_session, served.base, "ann")
     async with ann.ws_connect(served.base + "/ws", origin=served.base) as websocket:
         await read_until(websocket, "No answer")
-        users.disable_user(served.store, "ann")
+        users.disable_user(served.store, "ann", actor=A_SUPERVISOR)
         async with asyncio.timeout(30):
             while (await websocket.receive()).type not in (
                 aiohttp.WSMsgType.CLOSE,

@@ -7,7 +7,7 @@ from prospect_tui.app import make_app
 from prospect_tui.core.questionnaires.parse import parse_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
 from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
-from tests.helpers import add_leads, card_text, screen_text, toasts
+from tests.helpers import A_SUPERVISOR, add_leads, card_text, screen_text, toasts
 from tests.unit.questionnaire_data import SMALL
 
 
@@ -18,7 +18,7 @@ def answers(store) -> dict[str, tuple]:
 
 async def test_answers_with_digits_branch_back_missing_and_completed(store):
     add_leads(store, "sat", 3)
-    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     app = make_app(store, "alice", "sat", config={})
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("q")
@@ -58,7 +58,7 @@ async def test_answers_with_digits_branch_back_missing_and_completed(store):
 
 async def test_missing_code_keys_are_shown_and_remappable(store):
     add_leads(store, "sat", 1)
-    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     keymap = {"questionnaire.dont_know": "f2"}
     app = make_app(store, "alice", "sat", config={"keymap": keymap})
     async with app.run_test(size=(80, 24)) as pilot:
@@ -76,7 +76,7 @@ async def test_the_stats_screen_shows_the_questions_view(store):
     from prospect_tui.core.questionnaires.storage import give_answer, load_interview
 
     campaign = add_leads(store, "sat", 2)
-    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     for lead_id, score, missing in ((1, 4.0, None), (2, None, "dont_know")):
         interview = load_interview(store, lead_id, campaign["id"])
         question = interview.version.questionnaire.question("accueil")
@@ -106,7 +106,7 @@ async def test_the_legend_offers_q_only_where_there_are_questions(store):
         await pilot.pause()
         assert "This campaign has no questionnaire." in toasts(app)
         # A supervisor attaches one while the session runs: the next `q` opens it.
-        attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+        attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
         await pilot.press("q")
         await pilot.pause()
         assert "Sur 5, l'accueil ?" in screen_text(app)

@@ -75,7 +75,7 @@ async def test_a_caller_who_is_not_a_supervisor_sees_only_his_own_figures(store)
     app = make_stats_app(store, "alice", config=config, requested_caller="bob")
     async with app.run_test(size=(140, 50)) as pilot:
         await pilot.pause()
-        assert "access refused" in str(app.screen.query_one("#access").render())
+        assert "refused: only a supervisor" in str(app.screen.query_one("#access").render())
         assert callers_shown(app) == []
     app = make_stats_app(store, "claire", config=config)
     async with app.run_test(size=(140, 50)) as pilot:

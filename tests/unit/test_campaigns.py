@@ -24,7 +24,7 @@ from prospect_tui.core.campaigns import (
 )
 from prospect_tui.core.dialing import Dialer
 from prospect_tui.core.store import Store
-from tests.helpers import add_leads
+from tests.helpers import A_SUPERVISOR, add_leads
 
 
 def test_defaults_fill_every_setting_and_retry_delays_one_by_one():
@@ -112,15 +112,19 @@ def test_every_key_has_a_validator_and_a_default():
 
 def test_a_new_consent_wording_is_a_new_consent_version(store):
     store.ensure_campaign("spring")
-    updated = set_setting(store, "spring", "consent_text", "Acceptez-vous nos offres ?")
+    updated = set_setting(
+        store, "spring", "consent_text", "Acceptez-vous nos offres ?", actor=A_SUPERVISOR
+    )
     assert campaign_settings(updated)["consent_version"] == "2"
-    again = set_setting(store, "spring", "consent_text", "Acceptez-vous nos offres ?")
+    again = set_setting(
+        store, "spring", "consent_text", "Acceptez-vous nos offres ?", actor=A_SUPERVISOR
+    )
     assert campaign_settings(again)["consent_version"] == "2"
 
 
 def test_a_dialer_follows_the_settings_that_were_set(store, clock):
     add_leads(store, "spring", 1)
-    set_setting(store, "spring", "retry_minutes.busy", "30")
+    set_setting(store, "spring", "retry_minutes.busy", "30", actor=A_SUPERVISOR)
     dialer = Dialer(store, "alice", store.campaign("spring"))
     lead = dialer.next_lead()
     dialer.record(lead["id"], "busy", started_at=clock(), duration_s=5)
@@ -286,7 +290,7 @@ def test_a_campaign_script_file_is_read_and_a_lost_one_never_crashes(store, tmp_
     script = tmp_path / "printemps.txt"
     script.write_text("# notes\n{!manager_name}Standard : {company}\n", encoding="utf-8")
     store.ensure_campaign("spring")
-    campaign = set_setting(store, "spring", "script", str(script))
+    campaign = set_setting(store, "spring", "script", str(script), actor=A_SUPERVISOR)
     settings = campaign_settings(campaign)
     assert settings["script"] == str(script.resolve())
     assert render_script(settings, LEAD, "Julie") == "Standard : Boulangerie Martin"

@@ -66,5 +66,5 @@ def test_caller_names_the_same_caller_before_and_after_the_command(supervised, c
 
 def test_user_is_who_asks_and_only_supervisors_see_others(supervised, capsys) -> None:
     assert main(["--db", supervised, "--user", "bob", "stats", "--caller", "anne"]) == 2
-    assert "access refused" in capsys.readouterr().err
+    assert "refused: only a supervisor" in capsys.readouterr().err
     assert main(["--db", supervised, "--user", "anne", "stats", "--caller", "bob"]) == 0

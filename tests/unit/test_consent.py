@@ -26,6 +26,7 @@ from prospect_tui.core.exporter import optin_rows
 from prospect_tui.core.schema import migrations, v1_event_hash
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import is_suppressed
+from tests.helpers import A_SUPERVISOR
 from tests.unit.consent_data import add_lead, opt_in
 
 PEOPLE = [
@@ -242,7 +243,7 @@ def test_optout_then_reimport_suppresses_the_number(store, tmp_path):
         "Neuve SARL;0387654321;Metz\n",
         encoding="cp1252",
     )
-    report = import_file(store, again, campaign="Automne")
+    report = import_file(store, again, campaign="Automne", actor=A_SUPERVISOR)
     assert report.suppressed == 1 and report.imported == 1
 
 
@@ -295,13 +296,13 @@ def test_forget_erases_the_person_everywhere(store, capsys):
 
 def test_forget_by_phone_and_unknown_or_invalid_values(store):
     lead_id = opt_in(store, PEOPLE[:2])[1]
-    done = forget(store, "+33 4 78 12 34 56", caller="me")
+    done = forget(store, "+33 4 78 12 34 56", actor=A_SUPERVISOR)
     assert done.leads == [lead_id] and done.consent_events == 1
     assert exported_emails(store) == ["j.dupont@dupont-sa.fr"]
-    nobody = forget(store, "nobody@nowhere.fr", caller="me")
+    nobody = forget(store, "nobody@nowhere.fr", actor=A_SUPERVISOR)
     assert nobody.leads == [] and is_suppressed(store.conn, "email", "nobody@nowhere.fr")
     with pytest.raises(UserError, match="neither"):
-        forget(store, "Jean Dupont", caller="me")
+        forget(store, "Jean Dupont", actor=A_SUPERVISOR)
     assert verify_chain(store)[0]
 
 
@@ -328,7 +329,7 @@ def test_purge_dry_run_then_real(store, clock, capsys, monkeypatch):
     recent = opt_in(store, PEOPLE[1:2], campaign="2029")
     db = ["--db", str(store.path)]
 
-    assert [r["id"] for r in purge_candidates(store, "3y")] == [old[0], silent]
+    assert [r["id"] for r in purge_candidates(store, "3y", actor=A_SUPERVISOR)] == [old[0], silent]
     assert main([*db, "purge", "--older-than", "3y"]) == 0
     out = capsys.readouterr().out
     assert "dry run: 2 prospects" in out and "Dupont SA" in out and "--yes" in out
@@ -342,7 +343,7 @@ def test_purge_dry_run_then_real(store, clock, capsys, monkeypatch):
     assert verify_chain(store)[0]
     # Expiry is not an objection: the company may come back in a later list.
     assert not is_suppressed(store.conn, "phone", "+33142685300")
-    assert purge_candidates(store, "3y") == []
+    assert purge_candidates(store, "3y", actor=A_SUPERVISOR) == []
 
 
 def test_purge_counts_a_recent_answer_from_the_manager(store, clock):
@@ -356,8 +357,8 @@ def test_purge_counts_a_recent_answer_from_the_manager(store, clock):
             (store.now(), store.now(), lead_id),
         )
     clock.advance(days=365 * 2)
-    assert purge_candidates(store, "3y") == []
-    assert len(purge(store, "1y").leads) == 1
+    assert purge_candidates(store, "3y", actor=A_SUPERVISOR) == []
+    assert len(purge(store, "1y", actor=A_SUPERVISOR).leads) == 1
 
 
 # The keyed chain and its sealed head: what an attacker holding the file can no longer do

@@ -25,6 +25,7 @@ from prospect_tui.core.exporter import (
     restore_cell,
 )
 from prospect_tui.core.store import Store
+from tests.helpers import A_SUPERVISOR
 from tests.unit.consent_data import opt_in
 
 PEOPLE = [
@@ -69,7 +70,7 @@ def opted(store: Store) -> Store:
 
 def test_optins_csv_for_french_excel(opted, tmp_path):
     out = tmp_path / "optins.csv"
-    assert export_optins(opted, out) == 3
+    assert export_optins(opted, out, actor=A_SUPERVISOR) == 3
     raw = out.read_bytes()
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[0] == ";".join(f'"{h}"' for h in OPTIN_HEADERS)  # every field quoted
@@ -99,7 +100,7 @@ def test_optins_csv_for_french_excel(opted, tmp_path):
 
 def test_optins_plain_rfc4180_csv(opted, tmp_path):
     out = tmp_path / "optins.csv"
-    assert export_optins(opted, out, excel_dialect=False) == 3
+    assert export_optins(opted, out, excel_dialect=False, actor=A_SUPERVISOR) == 3
     assert out.read_bytes().startswith(b"company,contact_name,email,phone_e164,")
     rows = read_csv(out, excel=False)
     assert rows[0] == list(OPTIN_HEADERS) and len(rows) == 4
@@ -110,7 +111,7 @@ def test_calls_csv(opted, tmp_path, clock):
     with opted.write() as conn:  # an undone call never reaches the file
         conn.execute("UPDATE calls SET undone_at = ? WHERE id = 3", (opted.now(),))
     out = tmp_path / "calls.csv"
-    assert export_calls(opted, out) == 2
+    assert export_calls(opted, out, actor=A_SUPERVISOR) == 2
     rows = read_csv(out)
     assert rows[0] == list(CALL_HEADERS)
     assert rows[1] == [
@@ -133,7 +134,7 @@ def test_only_the_latest_granted_and_unsuppressed_consent_is_exported(opted, tmp
 
         suppress(conn, "phone", "+33478123456", "do_not_call", "x", opted.now())
     out = tmp_path / "optins.csv"
-    assert export_optins(opted, out) == 1
+    assert export_optins(opted, out, actor=A_SUPERVISOR) == 1
     assert [row[2] for row in read_csv(out)[1:]] == ["j.dupont@dupont-sa.fr"]
 
 
@@ -144,7 +145,7 @@ def test_filters_campaign_since_caller(store, clock, tmp_path):
     out = tmp_path / "o.csv"
 
     def emails(**filters) -> list[str]:
-        export_optins(store, out, **filters)
+        export_optins(store, out, **filters, actor=A_SUPERVISOR)
         return [row[2] for row in read_csv(out)[1:]]
 
     assert len(emails()) == 2
@@ -154,11 +155,11 @@ def test_filters_campaign_since_caller(store, clock, tmp_path):
     assert emails(since="2026-12-03T10:00:00+00:00") == ["héloïse.noël@électricité-lyon.fr"]
     assert emails(since="2026-12-04") == []
     with pytest.raises(UserError, match="unknown campaign"):
-        export_optins(store, out, campaign="Nope")
+        export_optins(store, out, campaign="Nope", actor=A_SUPERVISOR)
     with pytest.raises(UserError, match="--since"):
-        export_optins(store, out, since="last week")
+        export_optins(store, out, since="last week", actor=A_SUPERVISOR)
     # Missing folders are made owner-only; the file is 0600.
-    assert export_optins(store, tmp_path / "no" / "such" / "dir.csv") == 2
+    assert export_optins(store, tmp_path / "no" / "such" / "dir.csv", actor=A_SUPERVISOR) == 2
     assert (tmp_path / "no").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "no" / "such" / "dir.csv").stat().st_mode & 0o777 == 0o600
 
@@ -211,14 +212,14 @@ def test_hostile_names_come_back_as_written(store, tmp_path, excel):
         == 0
     )
     again = Store(tmp_path / "again.db")
-    assert import_file(again, out, campaign="Relance").imported == len(HOSTILE)
+    assert import_file(again, out, campaign="Relance", actor=A_SUPERVISOR).imported == len(HOSTILE)
     companies = [r[0] for r in again.conn.execute("SELECT company FROM leads ORDER BY phone_e164")]
     assert companies == [p["company"] for p in HOSTILE]
 
 
 def test_xlsx_text_cells_frozen_filtered_header(opted, tmp_path):
     out = tmp_path / "optins.xlsx"
-    assert export_optins(opted, out, fmt="xlsx") == 3
+    assert export_optins(opted, out, fmt="xlsx", actor=A_SUPERVISOR) == 3
     sheet = load_workbook(out).active
     assert [c.value for c in sheet[1]] == list(OPTIN_HEADERS)
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J4"
@@ -234,7 +235,7 @@ def test_xlsx_text_cells_frozen_filtered_header(opted, tmp_path):
 
 def test_xlsx_needs_a_file(opted):
     with pytest.raises(UserError, match="-o"):
-        export_optins(opted, None, fmt="xlsx")
+        export_optins(opted, None, fmt="xlsx", actor=A_SUPERVISOR)
 
 
 @pytest.mark.parametrize(
@@ -248,9 +249,9 @@ def test_export_reimports_without_loss(opted, tmp_path, fmt):
     from prospect_tui.core.importing import import_file
 
     out = tmp_path / f"optins.{fmt}"
-    export_optins(opted, out, fmt=fmt)
+    export_optins(opted, out, fmt=fmt, actor=A_SUPERVISOR)
     again = Store(tmp_path / "again.db")
-    report = import_file(again, out, campaign="Relance")
+    report = import_file(again, out, campaign="Relance", actor=A_SUPERVISOR)
     assert report.imported == 3 and report.invalid_phone == 0
     fields = "company, phone_e164, phone_national, city, email"
     before = opted.rows(f"SELECT {fields} FROM leads ORDER BY phone_e164")
@@ -294,8 +295,8 @@ def _office_reads(soffice: str, source: Path, tmp_path: Path, infilter: str | No
 @pytest.mark.office
 def test_libreoffice_opens_the_csv_and_the_xlsx(opted, tmp_path):
     soffice = _soffice()
-    export_optins(opted, tmp_path / "optins.csv")
-    export_optins(opted, tmp_path / "optins.xlsx", fmt="xlsx")
+    export_optins(opted, tmp_path / "optins.csv", actor=A_SUPERVISOR)
+    export_optins(opted, tmp_path / "optins.xlsx", fmt="xlsx", actor=A_SUPERVISOR)
     # What a user picks in the import dialog: semicolon, double quote, UTF-8 (76), from row 1.
     from_csv = _office_reads(soffice, tmp_path / "optins.csv", tmp_path, "CSV:59,34,76,1")
     from_xlsx = _office_reads(soffice, tmp_path / "optins.xlsx", tmp_path, None)

@@ -16,7 +16,7 @@ from prospect_tui.core.dialing import CallbackRequest, Dialer, next_working_morn
 from prospect_tui.core.hours import CallingPolicy, holiday_name, parse_hours
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.store import Store
-from tests.helpers import add_leads
+from tests.helpers import A_SUPERVISOR, add_leads
 
 PARIS = ZoneInfo("Europe/Paris")
 HOURS = {"calling_hours": "mon-fri 09:00-12:30,14:00-18:30"}
@@ -268,7 +268,7 @@ def test_guard_holds_for_calls_made_before_it_was_switched_on(store, clock):
     for _ in range(4):
         record(dialer, dialer.next_lead(), "busy")
         clock.advance(minutes=2)
-    guarded = set_setting(store, "b2c", "consumer_guard", "yes")
+    guarded = set_setting(store, "b2c", "consumer_guard", "yes", actor=A_SUPERVISOR)
     dialer = Dialer(store, "alice", guarded)
     assert dialer.next_lead() is None
     assert dialer.no_lead_reason().kind == "guard"

@@ -17,6 +17,7 @@ import pytest
 from prospect_tui.core import UserError
 from prospect_tui.core.importing import batch, import_file
 from prospect_tui.core.store import Store
+from tests.helpers import A_SUPERVISOR
 
 MAIN = "urn:oasis:names:tc:opendocument:xmlns"
 XLSX_PARTS = {
@@ -192,7 +193,7 @@ def test_a_failed_commit_leaves_no_rejects_file(tmp_path: Path, store: Store, mo
 
     monkeypatch.setattr(batch, "_finish_batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        import_file(store, lead_file, campaign="c")
+        import_file(store, lead_file, campaign="c", actor=A_SUPERVISOR)
     assert sorted(p.name for p in store.path.parent.iterdir() if "rejects" in p.name) == []
     assert store.count_leads() == 0
 
@@ -209,7 +210,7 @@ def test_the_rejects_file_appears_with_the_commit(tmp_path: Path, store: Store, 
         finish(conn, report)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "_finish_batch", spy)
-    report = import_file(store, lead_file, campaign="c", rejects_path=target)
+    report = import_file(store, lead_file, campaign="c", rejects_path=target, actor=A_SUPERVISOR)
     assert seen_at_commit == [False]
     assert report.rejects_file == str(target) and target.stat().st_mode & 0o777 == 0o600
 
@@ -217,7 +218,7 @@ def test_the_rejects_file_appears_with_the_commit(tmp_path: Path, store: Store, 
 def test_a_sheet_name_is_cut_in_the_error(tmp_path: Path, store: Store):
     path = write_xlsx(tmp_path / "s.xlsx", HEADER_ROWS)
     with pytest.raises(UserError) as error:
-        import_file(store, path, campaign="c", sheet="x" * 500)
+        import_file(store, path, campaign="c", sheet="x" * 500, actor=A_SUPERVISOR)
     assert len(str(error.value)) < len(str(path)) + 160
 
 

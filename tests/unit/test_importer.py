@@ -31,6 +31,7 @@ from prospect_tui.core.importing import (
 )
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppress
+from tests.helpers import A_SUPERVISOR
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["Raison sociale", "Téléphone", "Ville", "Code postal", "Nom du contact", "E-mail",
@@ -145,7 +146,7 @@ def test_encodings_are_detected(tmp_path: Path, store: Store, encoding: str, det
     if encoding == "latin-1":
         rows[1][0] = "Coeur de Métiers SARL"  # no œ in Latin-1
     path = write_csv(tmp_path / "achat.csv", [HEADER, *rows], encoding=encoding)
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.encoding == detected
     assert (report.rows_read, report.imported) == (3, 3)
     stored = leads(store)
@@ -157,7 +158,7 @@ def test_encodings_are_detected(tmp_path: Path, store: Store, encoding: str, det
 def test_latin1_bytes_that_windows_1252_lacks(tmp_path: Path, store: Store):
     path = tmp_path / "vieux.txt"
     path.write_bytes("Société;Tél\r\nA\x81 Réseaux;01 42 68 53 00\r\n".encode("latin-1"))
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.encoding == "latin-1"
     assert leads(store)[0]["company"] == "A\x81 Réseaux"
 
@@ -168,7 +169,7 @@ def test_cp1252_only_characters(tmp_path: Path, store: Store):
         [["Société", "Téléphone", "Note"], ["L’Œuvre", "0142685300", "budget 5 000 €"]],
         encoding="cp1252",
     )
-    import_file(store, path, campaign="c")
+    import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     lead = leads(store)[0]
     assert lead["company"] == "L’Œuvre"
     assert json.loads(lead["extra"]) == {"Note": "budget 5 000 €"}
@@ -177,7 +178,7 @@ def test_cp1252_only_characters(tmp_path: Path, store: Store):
 @pytest.mark.parametrize("separator", [";", ",", "\t", "|"])
 def test_separators_are_detected(tmp_path: Path, store: Store, separator: str):
     path = write_csv(tmp_path / "achat.txt", [HEADER, *ROWS], separator=separator)
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.separator == separator
     assert report.imported == 3
     assert leads(store)[1]["phone_e164"] == "+33478123456"
@@ -194,7 +195,7 @@ def test_quoted_cells_hold_separators_and_line_breaks(tmp_path: Path, store: Sto
     ]
     path = write_csv(tmp_path / "quoted.csv", rows, separator=separator)
     rejects = tmp_path / "rejects.csv"
-    report = import_file(store, path, campaign="c", rejects_path=rejects)
+    report = import_file(store, path, campaign="c", rejects_path=rejects, actor=A_SUPERVISOR)
     assert report.separator == separator
     assert (report.rows_read, report.imported, report.invalid_phone) == (3, 2, 1)
     stored = leads(store)
@@ -233,14 +234,14 @@ def check_office_import(store: Store, report: ImportReport) -> None:
 
 def test_xlsx(tmp_path: Path, store: Store):
     path = write_xlsx(tmp_path / "base.xlsx", {"Feuil1": office_rows()})
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.sheet == "Feuil1"
     check_office_import(store, report)
 
 
 def test_ods(tmp_path: Path, store: Store):
     path = write_ods(tmp_path / "base.ods", {"Feuille1": office_rows()})
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.sheet == "Feuille1"
     check_office_import(store, report)
 
@@ -255,7 +256,7 @@ def test_xls(tmp_path: Path, store: Store):
                 sheet.write(r, c, value)
     path = tmp_path / "base.xls"
     book.save(str(path))
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     check_office_import(store, report)
 
 
@@ -263,8 +264,8 @@ def test_sheet_is_chosen_by_name(tmp_path: Path, store: Store):
     notes = [["Notes du vendeur"], ["rien d'utile ici"]]
     path = write_xlsx(tmp_path / "two.xlsx", {"Notes": notes, "Contacts": office_rows()})
     with pytest.raises(UserError, match="no phone column"):
-        import_file(store, path, campaign="c")
-    report = import_file(store, path, campaign="c", sheet="contacts")
+        import_file(store, path, campaign="c", actor=A_SUPERVISOR)
+    report = import_file(store, path, campaign="c", sheet="contacts", actor=A_SUPERVISOR)
     assert report.sheet == "Contacts"
     check_office_import(store, report)
     with pytest.raises(UserError, match=r"no sheet named 'Leads' \(sheets: Notes, Contacts\)"):
@@ -318,7 +319,7 @@ def test_english_file_with_title_lines_and_unknown_columns(tmp_path: Path, store
         ["Initech", "01 42 68 53 00", "Paris", "75008", "", "Lumbergh", "", ""],
     ]  # fmt: skip
     path = write_csv(tmp_path / "english.csv", rows, separator=",")
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert report.header_row == 4
     assert report.rows_read == 2  # the blank line between them is not a row
     assert report.mapping["phone"] == "Phone Number"
@@ -333,7 +334,7 @@ def test_english_file_with_title_lines_and_unknown_columns(tmp_path: Path, store
 
 def test_lone_nom_column_is_the_company(tmp_path: Path, store: Store):
     path = write_csv(tmp_path / "n.csv", [["Nom", "Tel"], ["Garage Martin", "0142685300"]])
-    import_file(store, path, campaign="c")
+    import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     assert leads(store)[0]["company"] == "Garage Martin"
 
 
@@ -356,7 +357,9 @@ def test_map_overrides_detection(tmp_path: Path, store: Store):
         ["Alpha", "01 42 68 53 00", "06 12 34 56 78"],
     ]
     path = write_csv(tmp_path / "m.csv", rows)
-    report = import_file(store, path, campaign="c", mapping={"phone": "ligne du dsi"})
+    report = import_file(
+        store, path, campaign="c", mapping={"phone": "ligne du dsi"}, actor=A_SUPERVISOR
+    )
     assert report.mapping["phone"] == "Ligne du DSI"
     lead = leads(store)[0]
     assert lead["phone_e164"] == "+33612345678"
@@ -369,11 +372,13 @@ def test_map_names_a_column_of_a_file_without_phone_header(tmp_path: Path, store
             ["Gamma", "n.c."]]  # fmt: skip
     path = write_csv(tmp_path / "m.csv", rows)
     with pytest.raises(UserError, match="no phone column"):
-        import_file(store, path, campaign="c")
-    report = import_file(store, path, campaign="c", mapping={"phone": "Numéro à appeler"})
+        import_file(store, path, campaign="c", actor=A_SUPERVISOR)
+    report = import_file(
+        store, path, campaign="c", mapping={"phone": "Numéro à appeler"}, actor=A_SUPERVISOR
+    )
     assert report.imported == 1
     with pytest.raises(UserError, match="--map columns phone='Appeler'"):
-        import_file(store, path, campaign="c", mapping={"phone": "Appeler"})
+        import_file(store, path, campaign="c", mapping={"phone": "Appeler"}, actor=A_SUPERVISOR)
 
 
 # Phones, duplicates, suppression, provenance
@@ -385,7 +390,9 @@ def test_every_phone_spelling_in_one_file(tmp_path: Path, store: Store):
                  "Tél : 01 42 68 53 08", "142685309", "142685310.0", "0590 82 12 34",
                  "0262 21 23 45"]  # fmt: skip
     rows = [["Société", "Téléphone"]] + [[f"S{i}", cell] for i, cell in enumerate(spellings)]
-    report = import_file(store, write_csv(tmp_path / "p.csv", rows), campaign="c")
+    report = import_file(
+        store, write_csv(tmp_path / "p.csv", rows), campaign="c", actor=A_SUPERVISOR
+    )
     assert report.imported == len(spellings)
     stored = leads(store)
     assert [lead["phone_e164"] for lead in stored[:10]] == [
@@ -403,23 +410,23 @@ def test_every_phone_spelling_in_one_file(tmp_path: Path, store: Store):
 def test_region_option(tmp_path: Path, store: Store):
     rows = [["Société", "Téléphone"], ["Bruxelles SA", "02 555 12 12"]]
     path = write_csv(tmp_path / "be.csv", rows)
-    assert import_file(store, path, campaign="fr").invalid_phone == 1
-    report = import_file(store, path, campaign="be", region="be")
+    assert import_file(store, path, campaign="fr", actor=A_SUPERVISOR).invalid_phone == 1
+    report = import_file(store, path, campaign="be", region="be", actor=A_SUPERVISOR)
     assert report.imported == 1
     assert leads(store)[0]["phone_e164"] == "+3225551212"
     with pytest.raises(UserError, match="unknown phone region 'XX'"):
-        import_file(store, path, campaign="be", region="XX")
+        import_file(store, path, campaign="be", region="XX", actor=A_SUPERVISOR)
 
 
 def test_campaign_region_is_the_default(tmp_path: Path, store: Store):
     store.ensure_campaign("belgique", {"region": "BE"})
     path = write_csv(tmp_path / "be.csv", [["Société", "Tél"], ["B", "02 555 12 12"]])
-    assert import_file(store, path, campaign="belgique").imported == 1
+    assert import_file(store, path, campaign="belgique", actor=A_SUPERVISOR).imported == 1
 
 
 def test_duplicates_in_the_file_and_in_the_database(tmp_path: Path, store: Store):
     first = write_csv(tmp_path / "a.csv", [["Société", "Tél"], ["Alpha", "01 42 68 53 00"]])
-    import_file(store, first, campaign="a")
+    import_file(store, first, campaign="a", actor=A_SUPERVISOR)
     rows = [
         ["Société", "Tél"],
         ["Alpha bis", "+33 1 42 68 53 00"],  # already in the database
@@ -428,7 +435,7 @@ def test_duplicates_in_the_file_and_in_the_database(tmp_path: Path, store: Store
     ]
     rejects = tmp_path / "rejects.csv"
     report = import_file(store, write_csv(tmp_path / "b.csv", rows), campaign="b",
-                         rejects_path=rejects)  # fmt: skip
+                         rejects_path=rejects, actor=A_SUPERVISOR)  # fmt: skip
     assert (report.rows_read, report.imported, report.duplicates) == (3, 1, 2)
     rejected = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert rejected[0][:5] == ["line", "reason", "phone_e164", "existing_company", "Société"]
@@ -438,8 +445,8 @@ def test_duplicates_in_the_file_and_in_the_database(tmp_path: Path, store: Store
 
 def test_reimport_imports_nothing(tmp_path: Path, store: Store):
     path = write_csv(tmp_path / "achat.csv", [HEADER, *ROWS])
-    first = import_file(store, path, campaign="c", source="Vendor X")
-    second = import_file(store, path, campaign="c", source="Vendor X")
+    first = import_file(store, path, campaign="c", source="Vendor X", actor=A_SUPERVISOR)
+    second = import_file(store, path, campaign="c", source="Vendor X", actor=A_SUPERVISOR)
     assert (first.imported, second.imported, second.duplicates) == (3, 0, 3)
     assert store.count_leads() == 3
     batches = store.rows("SELECT * FROM import_batches ORDER BY id")
@@ -456,7 +463,9 @@ def test_suppressed_numbers_and_emails_are_not_imported(tmp_path: Path, store: S
         ["Beta", "06 12 34 56 78", "zoe@example.fr"],
         ["Gamma", "04 78 12 34 56", "other@example.fr"],
     ]
-    report = import_file(store, write_csv(tmp_path / "s.csv", rows), campaign="c")
+    report = import_file(
+        store, write_csv(tmp_path / "s.csv", rows), campaign="c", actor=A_SUPERVISOR
+    )
     assert (report.imported, report.suppressed, report.duplicates) == (1, 2, 0)
     assert [lead["company"] for lead in leads(store)] == ["Gamma"]
     rejected = Path(report.rejects_file).read_text(encoding="utf-8-sig")
@@ -465,7 +474,7 @@ def test_suppressed_numbers_and_emails_are_not_imported(tmp_path: Path, store: S
 
 def test_provenance_and_batch(tmp_path: Path, store: Store):
     path = write_csv(tmp_path / "leads.csv", [HEADER, *ROWS])
-    report = import_file(store, path, campaign="Printemps", source="Vendor X")
+    report = import_file(store, path, campaign="Printemps", source="Vendor X", actor=A_SUPERVISOR)
     lead = leads(store)[0]
     assert lead["source"] == "leads.csv (Vendor X)"
     assert lead["batch_id"] == report.batch_id
@@ -477,13 +486,15 @@ def test_provenance_and_batch(tmp_path: Path, store: Store):
         "leads.csv", "Vendor X", 3, 3
     )  # fmt: skip
     import_file(store, write_csv(tmp_path / "other.csv", [["Société", "Tél"], ["Z", "0612345679"]]),
-                campaign="Printemps")  # fmt: skip
+                campaign="Printemps", actor=A_SUPERVISOR)  # fmt: skip
     assert leads(store)[-1]["source"] == "other.csv"
 
 
 def test_rejects_file_for_excel(tmp_path: Path, store: Store):
     rows = [["Société", "Tél"], ['=HYPERLINK("http://x")', "N/A"], ["Alpha", "0142685300"]]
-    report = import_file(store, write_csv(tmp_path / "r.csv", rows), campaign="c")
+    report = import_file(
+        store, write_csv(tmp_path / "r.csv", rows), campaign="c", actor=A_SUPERVISOR
+    )
     target = Path(report.rejects_file)
     assert target.parent == store.path.parent
     assert target.name == f"r-rejects-{report.batch_id}.csv"
@@ -495,16 +506,18 @@ def test_rejects_file_for_excel(tmp_path: Path, store: Store):
 
 def test_no_rejects_no_file_unless_asked(tmp_path: Path, store: Store):
     path = write_csv(tmp_path / "ok.csv", [["Société", "Tél"], ["A", "0142685300"]])
-    assert import_file(store, path, campaign="c").rejects_file is None
+    assert import_file(store, path, campaign="c", actor=A_SUPERVISOR).rejects_file is None
     asked = tmp_path / "out" / "rejects.csv"
     path2 = write_csv(tmp_path / "ok2.csv", [["Société", "Tél"], ["B", "0142685301"]])
-    assert import_file(store, path2, campaign="c", rejects_path=asked).rejects_file == str(asked)
+    assert import_file(
+        store, path2, campaign="c", rejects_path=asked, actor=A_SUPERVISOR
+    ).rejects_file == str(asked)
     assert asked.read_text(encoding="utf-8-sig").count("\n") == 1
 
 
 def test_report_json_and_summary(tmp_path: Path, store: Store):
     path = write_csv(tmp_path / "leads.csv", [HEADER, *ROWS, ["X", "n.c.", "", "", "", "", ""]])
-    report = import_file(store, path, campaign="c")
+    report = import_file(store, path, campaign="c", actor=A_SUPERVISOR)
     figures = report.as_json()
     assert {k: figures[k] for k in ("rows_read", "imported", "duplicates", "invalid_phone",
                                     "suppressed")} == {  # fmt: skip
@@ -521,7 +534,12 @@ def test_progress_callback_and_quiet_bar(tmp_path: Path, store: Store, capsys):
     seen: list[tuple[int, int]] = []
     path = write_csv(tmp_path / "p.csv", [HEADER, *ROWS])
     import_file(
-        store, path, campaign="c", progress=True, on_progress=lambda d, t: seen.append((d, t))
+        store,
+        path,
+        campaign="c",
+        progress=True,
+        on_progress=lambda d, t: seen.append((d, t)),
+        actor=A_SUPERVISOR,
     )
     assert seen[-1][0] == seen[-1][1]  # the last report says the work is done
     assert capsys.readouterr().err == ""  # under a second: no bar
@@ -638,7 +656,7 @@ def test_failure_while_writing_rolls_everything_back(tmp_path: Path, store: Stor
     folder = tmp_path / "a folder"
     folder.mkdir()
     with pytest.raises(UserError, match="not a regular file"):
-        import_file(store, path, campaign="brand new", rejects_path=folder)
+        import_file(store, path, campaign="brand new", rejects_path=folder, actor=A_SUPERVISOR)
     assert snapshot(store) == before
     assert store.campaign_names() == []
 
@@ -677,7 +695,7 @@ def test_shared_purchased_files_give_the_expected_figures(
 ):
     expected = json.loads((shared_data / "expected.json").read_text(encoding="utf-8"))[name]
     store = Store(tmp_path / f"{name}.db")
-    report = import_file(store, shared_data / name, campaign="achat")
+    report = import_file(store, shared_data / name, campaign="achat", actor=A_SUPERVISOR)
     assert {key: report.as_json()[key] for key in expected} == expected
     assert store.count_leads() == expected["imported"]
     store.close()

@@ -23,7 +23,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.suppression import suppress
-from tests.helpers import add_leads
+from tests.helpers import A_SUPERVISOR, add_leads
 from tests.unit.questionnaire_data import SMALL
 
 # Lead number -> (answers given, outcomes of its calls in order; the last closes the interview)
@@ -44,7 +44,7 @@ HISTORY = {
 @pytest.fixture
 def history(store, clock):
     campaign = add_leads(store, "sat", 8)
-    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     dialer = Dialer(store, "alice", campaign)
     leads = store.rows("SELECT id FROM leads ORDER BY id")
     for number, (answers, calls) in HISTORY.items():
@@ -198,7 +198,7 @@ def test_campaign_from_another_keeps_opt_ins_and_counts_those_left_out(store, cl
     optout_lead(store, leads[1], "alice")
     with store.write() as conn:
         suppress(conn, "phone", store.lead(leads[2])["phone_e164"], "do_not_call", "x", "t")
-    forget(store, store.lead(leads[3])["phone_e164"], caller="alice")
+    forget(store, store.lead(leads[3])["phone_e164"], actor=A_SUPERVISOR)
     assert main(["campaign", "new", "followup", "--from", "promo", "--json",
                  "--db", str(store.path)]) == 0  # fmt: skip
     made = json.loads(capsys.readouterr().out)
@@ -216,7 +216,7 @@ def test_campaign_from_another_keeps_opt_ins_and_counts_those_left_out(store, cl
 def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
     from prospect_tui.core.report import build_report
 
-    page = build_report(store, store.clock().date())
+    page = build_report(store, store.clock().date(), actor=A_SUPERVISOR)
     assert "Questionnaire: Satisfaction test (sat, version 1)" in page
     assert "<td>accueil</td><td>4</td><td>0</td><td>1</td><td>0</td><td>3.00 (n=4)</td>" in page
     assert "4 completed, 1 partial, 0 break-offs" in page

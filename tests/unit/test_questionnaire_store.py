@@ -16,7 +16,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.store import Store
-from tests.helpers import add_leads
+from tests.helpers import A_SUPERVISOR, add_leads
 from tests.unit.questionnaire_data import SMALL
 
 
@@ -28,7 +28,7 @@ def answer(store, interview, qid, value=None, missing=None):
 @pytest.fixture
 def campaign(store):
     row = add_leads(store, "sat", 3)
-    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", "boss")
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     return row
 
 
@@ -107,8 +107,8 @@ def test_a_changed_questionnaire_with_answers_is_a_new_version(store, campaign):
     lead = Dialer(store, "alice", campaign).next_lead()
     interview = load_interview(store, lead["id"], campaign["id"])
     answer(store, interview, "accueil", 2.0)
-    assert attach_text(store, "sat", changed, "v2.toml", "boss").outcome == "new_version"
-    assert attach_text(store, "sat", changed, "v2.toml", "boss").outcome == "unchanged"
+    assert attach_text(store, "sat", changed, "v2.toml", A_SUPERVISOR).outcome == "new_version"
+    assert attach_text(store, "sat", changed, "v2.toml", A_SUPERVISOR).outcome == "unchanged"
     interview = load_interview(store, lead["id"], campaign["id"])
     assert interview.version.number == 2 and interview.answers == {"accueil": Answer(2.0)}
     answer(store, interview, "projet", "no")
@@ -118,7 +118,7 @@ def test_a_changed_questionnaire_with_answers_is_a_new_version(store, campaign):
 
 def test_a_changed_questionnaire_without_answers_replaces_it(store, campaign):
     changed = parse_questionnaire(SMALL.replace("Lesquels ?", "Quels projets ?"))
-    assert attach_text(store, "sat", changed, "v2.toml", "boss").outcome == "replaced"
+    assert attach_text(store, "sat", changed, "v2.toml", A_SUPERVISOR).outcome == "replaced"
     assert store.scalar("SELECT count(*) FROM questionnaires") == 1
 
 

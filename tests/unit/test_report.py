@@ -20,6 +20,7 @@ from prospect_tui.core.campaigns import campaign_settings
 from prospect_tui.core.consent import record_consent
 from prospect_tui.core.report import build_report
 from prospect_tui.core.store import Store
+from tests.helpers import A_SUPERVISOR
 from tests.unit.test_stats import MONDAY, add_call, paris, week_history
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -83,7 +84,7 @@ def history(store: Store, clock) -> Store:
 
 
 def test_report_tables_and_charts(history: Store) -> None:
-    html = build_report(history, MONDAY + timedelta(days=2))
+    html = build_report(history, MONDAY + timedelta(days=2), actor=A_SUPERVISOR)
     page = Elements(html)
     text = " ".join(page.text)
     assert "week of 16/11/2026 to 22/11/2026" in text
@@ -102,17 +103,17 @@ def test_report_tables_and_charts(history: Store) -> None:
 
 
 def test_report_lists_the_weeks_optouts_only(history: Store) -> None:
-    html = build_report(history, MONDAY)
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
     assert "Opt-outs of the week (1)" in html
     assert "dsi3@example.fr" in html and "dsi9@example.fr" not in html
     section = html[html.index("Opt-outs of the week") :]
     assert "<td>alice</td>" in section and "<td>2026-11-19</td>" in section
-    previous = build_report(history, MONDAY - timedelta(days=7))
+    previous = build_report(history, MONDAY - timedelta(days=7), actor=A_SUPERVISOR)
     assert "dsi9@example.fr" in previous and "dsi3@example.fr" not in previous
 
 
 def test_report_is_self_contained(history: Store) -> None:
-    html = build_report(history, MONDAY)
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
     page = Elements(html)
     assert not page.find("script") and not page.find("link") and not page.find("img")
     assert "src=" not in html and "href=" not in html and "url(" not in html
@@ -120,7 +121,7 @@ def test_report_is_self_contained(history: Store) -> None:
 
 
 def test_report_for_one_caller(history: Store) -> None:
-    html = build_report(history, MONDAY, caller="bob")
+    html = build_report(history, MONDAY, caller="bob", actor=A_SUPERVISOR)
     assert "caller: bob" in html
     assert "<td>alice</td>" not in html
     assert "No opt-out this week." in html  # Alice's opt-in was withdrawn
@@ -147,7 +148,7 @@ def test_cli_report_follows_the_access_rule(history: Store, tmp_path: Path, monk
     out = tmp_path / "r.html"
     args = ["--db", str(history.path), "--user", "bob", "report", "--week", "2026-11-16"]
     assert main([*args, "--caller", "alice", "-o", str(out)]) == 2
-    assert "access refused" in capsys.readouterr().err and not out.exists()
+    assert "refused: only a supervisor" in capsys.readouterr().err and not out.exists()
     assert main([*args, "-o", str(out)]) == 0
     assert "caller: bob" in out.read_text(encoding="utf-8")
 
@@ -194,7 +195,7 @@ def test_report_renders_in_headless_chromium(history: Store, tmp_path: Path) -> 
         if browser is None:
             pytest.skip(f"headless Chromium not available: {reason or 'not found after install'}")
     page = tmp_path / "report.html"
-    page.write_text(build_report(history, MONDAY), encoding="utf-8")
+    page.write_text(build_report(history, MONDAY, actor=A_SUPERVISOR), encoding="utf-8")
     shot = tmp_path / "report.png"
     done = subprocess.run(
         [

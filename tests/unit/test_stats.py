@@ -15,7 +15,8 @@ from prospect_tui.core import UserError, stats
 from prospect_tui.core.clock import iso
 from prospect_tui.core.config import home_zone
 from prospect_tui.core.dialing import CallbackRequest, Dialer, OptIn
-from prospect_tui.core.stats import AccessDenied, Period
+from prospect_tui.core.roles import Refused, actor_from_config, config_supervisors
+from prospect_tui.core.stats import Period
 from prospect_tui.core.store import Store
 from tests.helpers import add_leads
 
@@ -342,23 +343,21 @@ def test_period_options() -> None:
 
 
 def test_without_a_supervisors_list_everyone_sees_everything() -> None:
-    assert stats.allowed_callers({}, "bob") is None
-    assert stats.caller_filter({}, "bob", None) is None
-    assert stats.caller_filter({}, "bob", "alice") == "alice"
+    bob = actor_from_config("bob", None)
+    assert stats.caller_filter(bob, None) is None
+    assert stats.caller_filter(bob, "alice") == "alice"
 
 
 def test_a_caller_sees_only_his_own_figures() -> None:
-    config = {"supervisors": ["anne"]}
-    assert stats.allowed_callers(config, "anne") is None
-    assert stats.allowed_callers(config, "bob") == frozenset({"bob"})
-    assert stats.caller_filter(config, "anne", None) is None
-    assert stats.caller_filter(config, "anne", "alice") == "alice"
-    assert stats.caller_filter(config, "bob", None) == "bob"
-    assert stats.caller_filter(config, "bob", "bob") == "bob"
-    with pytest.raises(AccessDenied, match="only supervisors"):
-        stats.caller_filter(config, "bob", "alice")
+    anne, bob = (actor_from_config(name, ["anne"]) for name in ("anne", "bob"))
+    assert stats.caller_filter(anne, None) is None
+    assert stats.caller_filter(anne, "alice") == "alice"
+    assert stats.caller_filter(bob, None) == "bob"
+    assert stats.caller_filter(bob, "bob") == "bob"
+    with pytest.raises(Refused, match="only a supervisor may see other callers' figures"):
+        stats.caller_filter(bob, "alice")
     with pytest.raises(UserError, match="supervisors"):
-        stats.allowed_callers({"supervisors": "anne"}, "anne")
+        config_supervisors({"supervisors": "anne"})
 
 
 @pytest.fixture
@@ -374,7 +373,7 @@ def test_cli_refuses_another_callers_figures(cli_db: str, capsys) -> None:
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
-    assert captured.err.count("\n") == 1 and "access refused" in captured.err
+    assert captured.err.count("\n") == 1 and "refused: only a supervisor" in captured.err
 
 
 def test_cli_gives_a_caller_his_own_figures(cli_db: str, capsys) -> None:

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from prospect_tui.core import UserError, users
-from prospect_tui.core.stats import AccessDenied, caller_filter
+from prospect_tui.core.roles import Actor, Refused, actor_from_config
+from prospect_tui.core.stats import caller_filter
+from tests.helpers import A_SUPERVISOR
 
 
 def prospect(db, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -23,7 +25,7 @@ def prospect(db, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
 
 
 def test_only_an_argon2id_hash_is_stored(store):
-    users.add_user(store, "ann", "correct horse battery", "caller")
+    users.add_user(store, "ann", "correct horse battery", "caller", actor=A_SUPERVISOR)
     stored = store.scalar("SELECT password_hash FROM users WHERE name = 'ann'")
     assert stored.startswith("$argon2id$")
     assert b"correct horse" not in store.path.read_bytes()
@@ -74,31 +76,32 @@ def test_user_mistakes_are_one_line(tmp_path, args, stdin, message):
 
 
 def test_adding_a_user_twice_is_refused(store):
-    users.add_user(store, "ann", "first-password")
+    users.add_user(store, "ann", "first-password", actor=A_SUPERVISOR)
     with pytest.raises(UserError, match="already exists"):
-        users.add_user(store, "ann", "second-password")
+        users.add_user(store, "ann", "second-password", actor=A_SUPERVISOR)
 
 
 def test_served_roles_come_from_the_users_not_the_config(store):
-    users.add_user(store, "ann", "ann-password", "caller")
-    users.add_user(store, "sue", "sue-password", "supervisor")
+    users.add_user(store, "ann", "ann-password", "caller", actor=A_SUPERVISOR)
+    users.add_user(store, "sue", "sue-password", "supervisor", actor=A_SUPERVISOR)
     # No `supervisors` list in the config: in a terminal, everyone would see everything.
-    assert caller_filter({}, "ann", "bob") == "bob"
-    served = users.served_config(store, "ann", {})
-    with pytest.raises(AccessDenied):
-        caller_filter(served, "ann", "bob")
-    assert caller_filter(served, "ann", None) == "ann"
-    assert caller_filter(users.served_config(store, "sue", {}), "sue", None) is None
-    users.disable_user(store, "ann")
+    assert caller_filter(actor_from_config("ann", None), "bob") == "bob"
+    served = users.served_actor(store, "ann")
+    assert served == Actor("ann", "caller")
+    with pytest.raises(Refused):
+        caller_filter(served, "bob")
+    assert caller_filter(served, None) == "ann"
+    assert caller_filter(users.served_actor(store, "sue"), None) is None
+    users.disable_user(store, "ann", actor=A_SUPERVISOR)
     with pytest.raises(UserError, match="disabled"):
-        users.served_config(store, "ann", {})
+        users.served_actor(store, "ann")
 
 
 def test_the_access_log_lists_events_in_order(store, clock, tmp_path):
     users.log_access(store, "login_failed", "ann", "10.0.0.7")
     clock.advance(minutes=1)
     users.log_access(store, "login", "ann", "10.0.0.7")
-    rows = users.access_log(store)
+    rows = users.access_log(store, actor=A_SUPERVISOR)
     assert [(r["event"], r["user"], r["address"]) for r in rows] == [
         ("login_failed", "ann", "10.0.0.7"),
         ("login", "ann", "10.0.0.7"),

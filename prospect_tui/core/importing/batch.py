@@ -31,6 +31,7 @@ from prospect_tui.core.importing.layout import shown_path
 from prospect_tui.core.importing.lead_file import LeadFile, describe_layout, read_lead_file
 from prospect_tui.core.importing.phone_pool import Parsed, PhonePool
 from prospect_tui.core.provenance import provenance
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -305,6 +306,7 @@ def import_file(
     store: Store,
     path: str | Path,
     *,
+    actor: Actor,
     campaign: str,
     source: str = "",
     region: str | None = None,
@@ -318,6 +320,7 @@ def import_file(
 
     `progress` draws a bar on stderr; `on_progress(done, total)` is for the TUI's worker.
     """
+    require(actor, "import")
     started = time.monotonic()
     path = Path(path)
     existing = store.row("SELECT * FROM campaigns WHERE name = ?", (campaign,))

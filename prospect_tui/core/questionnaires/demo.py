@@ -10,6 +10,7 @@ from importlib.resources import files
 from prospect_tui.core.questionnaires.derive import copy_lead
 from prospect_tui.core.questionnaires.parse import parse_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
+from prospect_tui.core.roles import Actor
 from prospect_tui.core.store import Store
 
 # campaign -> (questionnaire file in data/, how many of the demo companies it calls)
@@ -19,7 +20,9 @@ DEMO_QUESTIONNAIRES = {
 }
 
 
-def build_questionnaire_demos(store: Store, source: str, settings: dict[str, str]) -> None:
+def build_questionnaire_demos(
+    store: Store, source: str, settings: dict[str, str], actor: Actor
+) -> None:
     """Copy the first demo leads into each campaign, as clients, and attach its questionnaire."""
     leads = store.rows(
         "SELECT * FROM leads WHERE campaign_id = ? ORDER BY id", (store.campaign(source)["id"],)
@@ -38,4 +41,4 @@ def build_questionnaire_demos(store: Store, source: str, settings: dict[str, str
                     extra=json.dumps(extra, ensure_ascii=False),
                     source="Fichier clients InfoPro (démonstration)",
                 )
-            attach_text(store, name, parse_questionnaire(text, file_name), file_name, "demo")
+            attach_text(store, name, parse_questionnaire(text, file_name), file_name, actor)

@@ -15,6 +15,7 @@ from prospect_tui.core.clock import iso
 from prospect_tui.core.outcomes import BY_CODE
 from prospect_tui.core.questionnaires.parse import read_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
 
@@ -87,12 +88,15 @@ def campaign_from(
     since: str | None = None,
     until: str | None = None,
     questionnaire: Path | None = None,
-    caller: str = "",
+    actor: Actor,
 ) -> Derived:
     """Create campaign `name` from `source`'s leads whose latest outcome is in `outcomes`.
 
     Membership is frozen now: later calls on the source change nothing. All or nothing.
     """
+    require(actor, "campaign.create")
+    if questionnaire is not None:
+        require(actor, "questionnaire.attach")
     unknown = [o for o in outcomes if o not in BY_CODE]
     if unknown or not outcomes:
         known = ", ".join(BY_CODE)
@@ -141,5 +145,5 @@ def campaign_from(
             )
             made.leads += 1
         if parsed is not None:
-            attach_text(store, name, parsed, Path(questionnaire or "").name, caller)
+            attach_text(store, name, parsed, Path(questionnaire or "").name, actor)
     return made

@@ -15,6 +15,7 @@ from prospect_tui.core.csvout import write_csv
 from prospect_tui.core.files import write_private
 from prospect_tui.core.questionnaires.model import MISSING_EXPORT, Question, Questionnaire
 from prospect_tui.core.questionnaires.storage import decode, require_version, versions
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 
 # Contracts (issue 14): names and order never change; question columns follow them.
@@ -180,8 +181,11 @@ def export_answers(
     output: Path | None,
     fmt: str = "csv",
     shape: str = "wide",
+    *,
+    actor: Actor,
 ) -> int:
     """Write the answers (CSV to stdout when `output` is None); returns the rows written."""
+    require(actor, "export.answers")
     if shape not in ("wide", "long"):
         raise UserError(f"unknown shape {shape!r} (wide or long)")
     headers, rows = (wide_rows if shape == "wide" else long_rows)(store, campaign_name)

@@ -24,6 +24,7 @@ from prospect_tui.core.questionnaires.model import (
     Questionnaire,
 )
 from prospect_tui.core.questionnaires.parse import parse_questionnaire, read_questionnaire
+from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 
 
@@ -109,19 +110,22 @@ def require_version(store: Store, campaign_name: str) -> tuple[dict[str, Any], V
     return campaign, version
 
 
-def attach_questionnaire(store: Store, campaign_name: str, path: Path, caller: str) -> Attached:
+def attach_questionnaire(store: Store, campaign_name: str, path: Path, actor: Actor) -> Attached:
     """Validate `path` and make it the campaign's questionnaire; nothing changes on an error.
 
     A changed questionnaire on a campaign with answers becomes a new version; without
     answers it replaces the current one.
     """
+    require(actor, "questionnaire.attach")
     questionnaire = read_questionnaire(path)
-    return attach_text(store, campaign_name, questionnaire, Path(path).name, caller)
+    return attach_text(store, campaign_name, questionnaire, Path(path).name, actor)
 
 
 def attach_text(
-    store: Store, campaign_name: str, questionnaire: Questionnaire, file_name: str, caller: str
+    store: Store, campaign_name: str, questionnaire: Questionnaire, file_name: str, actor: Actor
 ) -> Attached:
+    """Attach a parsed questionnaire, recorded as attached by the actor."""
+    require(actor, "questionnaire.attach")
     campaign = store.campaign(campaign_name)
     digest = hashlib.sha256(questionnaire.source.encode()).hexdigest()
     with store.write() as conn:
@@ -130,7 +134,14 @@ def attach_text(
             " ORDER BY version DESC LIMIT 1",
             (campaign["id"],),
         ).fetchone()
-        values = (questionnaire.title, questionnaire.source, digest, file_name, caller, store.now())
+        values = (
+            questionnaire.title,
+            questionnaire.source,
+            digest,
+            file_name,
+            actor.name,
+            store.now(),
+        )
         if current is None:
             outcome, number = "attached", 1
         elif current[2] == digest:

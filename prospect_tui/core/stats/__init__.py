@@ -3,12 +3,7 @@
 `from prospect_tui.core import stats` gives the whole public surface, as before the split.
 """
 
-from prospect_tui.core.stats.access import (
-    AccessDenied,
-    allowed_callers,
-    caller_filter,
-    supervisors,
-)
+from prospect_tui.core.stats.access import caller_filter
 from prospect_tui.core.stats.figures import Figures, Row, callers, compute, summary
 from prospect_tui.core.stats.periods import (
     PERIODS,
@@ -22,11 +17,9 @@ from prospect_tui.core.stats.render import BREAKDOWNS, breakdown, format_table, 
 __all__ = [
     "BREAKDOWNS",
     "PERIODS",
-    "AccessDenied",
     "Figures",
     "Period",
     "Row",
-    "allowed_callers",
     "breakdown",
     "caller_filter",
     "callers",
@@ -36,6 +29,5 @@ __all__ = [
     "parse_day",
     "period_from_options",
     "summary",
-    "supervisors",
     "to_csv",
 ]
