@@ -251,7 +251,7 @@ class ProspectServer:
         async with self.login_lock:
             wait = self.limiter.retry_after(username, address)
             if wait:
-                self.log_refusal(request, username, "too many failed logins")
+                self.log_refusal(request, username, f"too many failed logins: wait {wait} s")
                 response = self._login_response(request, "locked", 429, username)
                 response.headers["Retry-After"] = str(wait)
                 return response
@@ -264,7 +264,7 @@ class ProspectServer:
                 log.info("failed login for %s from %s", username or "-", address)
                 users.log_access(self.store, "login_failed", username, address)
                 return self._login_response(request, "wrong", 401, username)
-        self.limiter.succeeded(username)
+        self.limiter.succeeded(username, address)
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)
         users.log_access(self.store, "login", username, address)
