@@ -44,6 +44,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
+    from prospect_tui.serve import http_log
     from prospect_tui.serve.server import ProspectServer
 
     if args.session_hours <= 0:
@@ -54,6 +55,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
     )
+    http_log.install()
     if not users.list_users(store):
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)
     server = ProspectServer(
