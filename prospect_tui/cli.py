@@ -137,7 +137,13 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
 
         # Started by `prospect serve` for one browser: the role comes from the user record.
         config = served_config(store, caller_name(args), user_config().as_dict())
-    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, config=config)
+    app = make_app(
+        store,
+        caller=caller_name(args),
+        campaign_name=args.campaign,
+        config=config,
+        figures_first=getattr(args, "figures_first", False),
+    )
     app.run()
     return app.return_code or 0
 
@@ -161,6 +167,12 @@ SERVE_OPTIONS = (
     arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
     arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
     arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
+    arg(
+        "--max-sessions",
+        type=int,
+        metavar="N",
+        help="live sessions at most (default: as many as the available memory holds)",
+    ),
 )
 PASSWORD_STDIN = arg(
     "--password-stdin",
@@ -781,6 +793,9 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*option.flags, **option.settings)
     # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    # Set by `prospect serve` for a supervisor: the figures first, no lead claimed until he
+    # leaves them to call.
+    parser.add_argument("--figures-first", action="store_true", help=argparse.SUPPRESS)
     # Looked up when run, not bound here: tests replace the session's handler.
     parser.set_defaults(handler=lambda args: cmd_session(args))
     levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}

@@ -18,6 +18,8 @@ TEXTS = {
         "expired": "The form had expired: please try again.",
         "session": "prospect-tui",
         "ended": "Session ended.",
+        "elsewhere": "This session was opened in another tab or browser.",
+        "full": "The server is full: try again in a few minutes.",
     },
     "fr": {
         "title": "Connexion · prospect-tui",
@@ -30,6 +32,8 @@ TEXTS = {
         "expired": "Le formulaire avait expiré : veuillez réessayer.",
         "session": "prospect-tui",
         "ended": "Session terminée.",
+        "elsewhere": "Cette session a été ouverte dans un autre onglet ou navigateur.",
+        "full": "Le serveur est complet : réessayez dans quelques minutes.",
     },
 }
 

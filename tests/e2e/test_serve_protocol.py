@@ -370,6 +370,7 @@ def test_serve_mistakes_are_one_line(tmp_path):
         (["--certfile", "cert.pem"], "--certfile and --keyfile go together"),
         (["--certfile", "no.pem", "--keyfile", "no.key"], "cannot load"),
         (["--session-hours", "0"], "--session-hours must be more than 0"),
+        (["--max-sessions", "0"], "--max-sessions must be between 1 and 10000"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "prospect_tui", "--db", str(tmp_path / "x.db"), "serve"]

@@ -1,11 +1,57 @@
-// The terminal page: when the app ends (ctrl+q) or the server closes the socket, the
-// session is over, so the browser goes back to the login page instead of a dead tab.
+// The terminal page: the keyboard goes to the terminal as soon as it shows (keys typed
+// right after logging in must not fall on the page body). When the app ends (ctrl+q) or
+// the server closes the socket, the session is over: back to the login page. When the
+// server closes it because the user opened the session elsewhere (code 4001), the page
+// says so and stays: logging out here would end the session just opened there.
+const TAKEN_OVER = 4001;
+let closedBecause = null;
+
+// textual.js opens the socket at window load: watch how it closes.
+const PageWebSocket = window.WebSocket;
+window.WebSocket = class extends PageWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("close", (event) => {
+      closedBecause = event;
+    });
+  }
+};
+
+function focusTerminal() {
+  const textarea = document.querySelector("#terminal .xterm-helper-textarea");
+  if (textarea) {
+    textarea.focus({ preventScroll: true });
+  }
+  return textarea !== null;
+}
+
+window.addEventListener("load", () => {
+  // textual.js makes the terminal in its own load handler, registered before this one.
+  if (!focusTerminal()) {
+    const appears = new MutationObserver(() => {
+      if (focusTerminal()) {
+        appears.disconnect();
+      }
+    });
+    appears.observe(document.getElementById("terminal"), { childList: true, subtree: true });
+  }
+});
+
 window.addEventListener("DOMContentLoaded", () => {
+  const body = document.body;
   const watch = new MutationObserver(() => {
-    if (document.body.classList.contains("-closed")) {
-      watch.disconnect();
+    if (body.classList.contains("-loaded") && !body.classList.contains("-closed")) {
+      focusTerminal();
+    }
+    if (!body.classList.contains("-closed")) {
+      return;
+    }
+    watch.disconnect();
+    if (closedBecause !== null && closedBecause.code === TAKEN_OVER) {
+      document.querySelector(".ended").textContent = closedBecause.reason;
+    } else {
       window.location.replace("/logout");
     }
   });
-  watch.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  watch.observe(body, { attributes: true, attributeFilter: ["class"] });
 });
