@@ -92,7 +92,7 @@ class ProspectApp(App):
 
         name = self.campaign["name"] if self.campaign else None
         figures = StatsScreen(self.store, self.caller, self.config, name)
-        self.push_screen(figures, callback=lambda _: self.switch_screen(self.calling_session()))
+        self.push_screen(figures, callback=lambda _: self.push_screen(self.calling_session()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) offers every action of the screen's bindings."""

@@ -455,6 +455,8 @@ class ProspectServer:
     async def stop_apps(self, which: Callable[[UserAppService], bool]) -> None:
         chosen = [service for service in self.services.values() if which(service)]
         await asyncio.gather(*(service.stop() for service in chosen), return_exceptions=True)
+        for service in chosen:
+            self.services.pop(service.app_service_id, None)
 
     async def _stop_all(self, _app: web.Application) -> None:
         if self.services:
