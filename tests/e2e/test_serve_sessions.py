@@ -8,6 +8,7 @@ import asyncio
 import os
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import aiohttp
@@ -17,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from prospect_tui.core import users
 from prospect_tui.core.store import Store
 from prospect_tui.serve.server import TAKEN_OVER, ProspectServer, app_command
-from tests.e2e.served import RunningServer, served_database
+from tests.e2e.served import PASSWORDS, RunningServer, served_database
 from tests.e2e.test_serve_protocol import claimed, logged_in, read_until
 
 ESCAPE = "\x1b"
@@ -248,3 +249,102 @@ async def test_a_supervisor_opens_on_the_figures_holding_no_lead(serve, browser_
         await read_until(page, "No answer")
     assert "--figures-first" not in started[1]
     store.close()
+
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+# What the page's websocket receives (xterm paints on a canvas), recorded before its scripts.
+RECORDER = """
+(() => {
+  const Native = window.WebSocket;
+  const decoder = new TextDecoder();
+  window.__screen = "";
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (typeof event.data !== "string") {
+          window.__screen += decoder.decode(event.data, {stream: true});
+        }
+      });
+    }
+  };
+})();
+"""
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opened = []
+
+    def start():
+        options = Options()
+        options.binary_location = str(CHROMIUM)
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"):
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={tmp_path / f'profile-{len(opened)}'}")
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        opened.append(driver)
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORDER})
+        return driver
+
+    yield start
+    for driver in opened:
+        driver.quit()
+
+
+def wait_for(check, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def browser_log_in(driver, url: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(url + "/login")
+    driver.find_element(By.NAME, "username").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORDS[name])
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def calls_of(database: Path, caller: str) -> int:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT count(*) FROM calls WHERE caller = ?", (caller,)).fetchone()[0]
+
+
+def test_in_the_browser_keys_work_at_once_and_a_second_login_takes_over(tmp_path, chromium):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    database = served_database(tmp_path)
+    server = RunningServer(database, tmp_path / "serve.log")
+    try:
+        first = chromium()
+        browser_log_in(first, server.url, "ann")
+        lead = wait_for(lambda: claimed(database, "ann"), "ann's lead")
+        wait_for(lambda: lead in first.execute_script("return window.__screen"), "the lead")
+        # Typed to whatever has the focus, without clicking the page first.
+        ActionChains(first).send_keys("1").perform()
+        wait_for(lambda: calls_of(database, "ann") == 1, "the call recorded by the key 1")
+
+        held = wait_for(lambda: claimed(database, "ann"), "ann's next lead")
+        second = chromium()
+        browser_log_in(second, server.url, "ann")
+        wait_for(lambda: held in second.execute_script("return window.__screen"), "the lead")
+        notice = "return document.body.classList.contains('-closed')"
+        wait_for(lambda: first.execute_script(notice), "the first page closed")
+        ended = first.execute_script("return document.querySelector('.ended').textContent")
+        assert ended == ELSEWHERE
+        time.sleep(1.0)
+        assert first.current_url == server.url + "/"  # it stays, and did not log out
+        assert claimed(database, "ann") == held
+    finally:
+        server.stop()
