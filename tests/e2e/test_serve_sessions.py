@@ -348,3 +348,34 @@ def test_in_the_browser_keys_work_at_once_and_a_second_login_takes_over(tmp_path
         assert claimed(database, "ann") == held
     finally:
         server.stop()
+
+
+def closed_within(port: int, payload: bytes, seconds: float) -> tuple[bytes, float]:
+    """Sends `payload`, never the rest: what the server answers and when it hangs up."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as raw:
+        raw.sendall(payload)
+        answer = b""
+        while chunk := raw.recv(4096):
+            answer += chunk
+    return answer, time.monotonic() - started
+
+
+async def test_slow_headers_and_a_slow_login_form_are_cut_off(tmp_path):
+    server = await asyncio.to_thread(
+        RunningServer, served_database(tmp_path), tmp_path / "serve.log"
+    )
+    try:
+        headers = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+        form = (
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\nusername=an"
+        )
+        (_, slow_headers), (answer, slow_form) = await asyncio.gather(
+            asyncio.to_thread(closed_within, server.port, headers, 40),
+            asyncio.to_thread(closed_within, server.port, form, 40),
+        )
+    finally:
+        await asyncio.to_thread(server.stop)
+    assert slow_headers < 25
+    assert answer.startswith(b"HTTP/1.1 408") and slow_form < 25
