@@ -48,7 +48,8 @@ window.addEventListener("DOMContentLoaded", () => {
     }
     watch.disconnect();
     if (closedBecause !== null && closedBecause.code === TAKEN_OVER) {
-      document.querySelector(".ended").textContent = closedBecause.reason;
+      const notice = document.querySelector(".ended");
+      notice.textContent = closedBecause.reason || notice.textContent;
     } else {
       window.location.replace("/logout");
     }
