@@ -65,6 +65,7 @@ class ProspectApp(App):
         config: dict,
         actor: Actor,
         stats_options: dict | None = None,
+        figures_first: bool = False,
     ) -> None:
         super().__init__()
         self.store = store
@@ -74,6 +75,9 @@ class ProspectApp(App):
         self.config = config
         # Set for `prospect stats --tui`: the stats screen alone, with the command's options.
         self.stats_options = stats_options
+        # A served supervisor's session: the figures on top of an empty screen, and the
+        # calling session (which claims a lead) only once he leaves them.
+        self.figures_first = figures_first
         self.sub_title = f"{campaign['name'] if campaign else 'all campaigns'} · {caller}"
 
     def get_default_screen(self) -> Screen:
@@ -81,7 +85,19 @@ class ProspectApp(App):
             from prospect_tui.screens.stats import StatsScreen
 
             return StatsScreen(self.store, self.actor, **self.stats_options)
+        if self.figures_first:
+            return Screen()
+        return self.calling_session()
+
+    def calling_session(self) -> SessionScreen:
         return SessionScreen(self.store, self.caller, self.campaign, self.config, self.actor)
+
+    def open_figures_first(self) -> None:
+        from prospect_tui.screens.stats import StatsScreen
+
+        name = self.campaign["name"] if self.campaign else None
+        figures = StatsScreen(self.store, self.actor, name)
+        self.push_screen(figures, callback=lambda _: self.push_screen(self.calling_session()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) offers every action of the screen's bindings, but
@@ -128,6 +144,8 @@ class ProspectApp(App):
         self.notify(line, severity="error", markup=False)
 
     def on_mount(self) -> None:
+        if self.figures_first:
+            self.open_figures_first()
         # Binding ids -> keys, e.g. [keymap] "outcome.no_answer" = "f1" in config.toml.
         keymap = self.config.get("keymap") or {}
         if keymap:
@@ -145,6 +163,7 @@ def make_app(
     campaign_name: str | None = None,
     config: dict | None = None,
     actor: Actor | None = None,
+    figures_first: bool = False,
 ) -> ProspectApp:
     """Build the app for one caller on one campaign (the latest one when none is named);
     the actor is the caller under the config's `supervisors` rule unless given."""
@@ -158,7 +177,8 @@ def make_app(
                 " or try `prospect demo`"
             )
     chosen = user_config().as_dict() if config is None else config
-    return ProspectApp(store, caller, campaign, chosen, actor or default_actor(caller, chosen))
+    actor = actor or default_actor(caller, chosen)
+    return ProspectApp(store, caller, campaign, chosen, actor, figures_first=figures_first)
 
 
 def make_stats_app(

@@ -148,7 +148,13 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
     else:
         # In a terminal the caller is who runs the session, unless --user says otherwise.
         actor = actor_of(args, getattr(args, "user", None) or caller_name(args))
-    app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, actor=actor)
+    app = make_app(
+        store,
+        caller=caller_name(args),
+        campaign_name=args.campaign,
+        actor=actor,
+        figures_first=getattr(args, "figures_first", False),
+    )
     app.run()
     return app.return_code or 0
 
@@ -172,6 +178,12 @@ SERVE_OPTIONS = (
     arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
     arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
     arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
+    arg(
+        "--max-sessions",
+        type=int,
+        metavar="N",
+        help="live sessions at most (default: as many as the available memory holds)",
+    ),
 )
 PASSWORD_STDIN = arg(
     "--password-stdin",
@@ -831,6 +843,9 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*option.flags, **option.settings)
     # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    # Set by `prospect serve` for a supervisor: the figures first, no lead claimed until he
+    # leaves them to call.
+    parser.add_argument("--figures-first", action="store_true", help=argparse.SUPPRESS)
     # Looked up when run, not bound here: tests replace the session's handler.
     parser.set_defaults(handler=lambda args: cmd_session(args))
     levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}

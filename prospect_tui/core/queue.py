@@ -141,6 +141,24 @@ class Queue:
         with self.store.write() as conn:
             return first_lead(conn.execute(sql, params))
 
+    def resume(self) -> Lead | None:
+        """At a session's start: the lead this caller still holds in this campaign (his last
+        session ended without giving it back: opened elsewhere, a crash), else next_lead()."""
+        now = self._now()
+        params = {"caller": self.caller, "campaign": self.campaign["id"], "now": iso(now)}
+        with self.store.write() as conn:
+            held = first_lead(
+                conn.execute(
+                    f"""UPDATE leads SET claimed_until = :until WHERE id = (SELECT q.id FROM leads q
+      WHERE q.campaign_id = :campaign AND q.claimed_by = :caller AND q.claimed_until >= :now
+        AND q.status IN ('open', 'callback'){_NOT_SUPPRESSED}
+      ORDER BY q.claimed_until DESC LIMIT 1)
+RETURNING *""",
+                    params | {"until": self._until(now)},
+                )
+            )
+        return held or self.next_lead()
+
     def peek_next(self, current: int) -> Lead | None:
         """The lead next_lead() would claim once `current` is recorded, claiming nothing.
 

@@ -178,7 +178,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         self.query_one("#script-panel").display = self.app.size.width >= 120
         close_open_pauses(self.store, self.dialer.caller)
         self.show_keys()
-        self.show_next()
+        self.show_lead(self.dialer.resume())
         self.set_interval(1, self.tick)
         self.set_interval(HEARTBEAT_S, self.heartbeat)
         # Off the start-up path: screens and libraries the first opt-in or stats key needs.

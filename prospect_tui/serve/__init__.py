@@ -15,6 +15,8 @@ from prospect_tui.core import UserError, users
 from prospect_tui.core.store import Store
 
 DEMO_USERS = (("camille", "caller"), ("dominique", "supervisor"))
+MAX_SESSIONS = 10_000
+HEADERS_TIMEOUT_S = 15.0
 
 
 def add_demo_users(store: Store) -> list[tuple[str, str, str]]:
@@ -46,10 +48,13 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
+    from prospect_tui.serve import http_log
     from prospect_tui.serve.server import ProspectServer, app_command
 
     if args.session_hours <= 0:
         raise UserError("--session-hours must be more than 0")
+    if args.max_sessions is not None and not 1 <= args.max_sessions <= MAX_SESSIONS:
+        raise UserError(f"--max-sessions must be between 1 and {MAX_SESSIONS}")
     campaign = getattr(args, "campaign", None)
     if campaign:
         store.campaign(campaign)  # an unknown name stops here, not in every browser
@@ -59,6 +64,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
     )
+    http_log.install()
     if not users.has_users(store):
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)
     server = ProspectServer(
@@ -66,9 +72,14 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         public_url=args.public_url,
         secure=context is not None,
         session_hours=args.session_hours,
+        max_sessions=args.max_sessions,
         app_argv=app_command(store, campaign),
     )
-    print(f"serving {store.path} on {url} (ctrl+c to stop)", file=sys.stderr, flush=True)
+    print(
+        f"serving {store.path} on {url}, {server.max_sessions} sessions at most (ctrl+c to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         web.run_app(
             server.application(),
@@ -77,6 +88,9 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
             ssl_context=context,
             print=None,
             shutdown_timeout=10.0,
+            # A connection that sends no complete request (headers sent byte by byte,
+            # or nothing) is closed after this long; the websocket has its own heartbeat.
+            keepalive_timeout=HEADERS_TIMEOUT_S,
         )
     except OSError as error:
         raise UserError(f"cannot listen on {args.host}:{args.port} ({error.strerror})") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,9 +15,11 @@ from prospect_tui.core.clock import Clock
 
 SESSION_COOKIE = "prospect_session"
 LOGIN_COOKIE = "prospect_login"
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=5)
-LOCKOUT = timedelta(minutes=5)
+PAIR_FREE = 5
+ADDRESS_FREE = 20
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+FORGET_AFTER = timedelta(hours=24)
 MAX_TRACKED = 10_000
 
 
@@ -82,47 +83,67 @@ class Sessions:
 
 
 @dataclass
+class Failures:
+    """Failed logins counted under one key (a name from an address, or an address)."""
+
+    count: int
+    last: datetime
+    locked_until: datetime
+
+
+@dataclass
 class LoginLimiter:
-    """After MAX_FAILURES failed logins for one name or one address within FAILURE_WINDOW,
-    that name or address is locked out for LOCKOUT."""
+    """Growing delays after failed logins, per (name, address) pair and per address.
+
+    From the PAIR_FREE-th failure of one name from one address, that pair waits
+    FIRST_DELAY, doubled at each further failure up to MAX_DELAY; the same name from another
+    address is not held back, so a guesser cannot lock the owner out. An address that fails
+    ADDRESS_FREE times, whatever the names, waits the same way for every name: guessing many
+    names from one place is slowed too, with room for an office behind one NAT. A key with
+    no failure for FORGET_AFTER starts again from zero.
+    """
 
     clock: Clock
-    _failures: dict[str, deque[datetime]] = field(default_factory=dict)
-    _locked_until: dict[str, datetime] = field(default_factory=dict)
+    _failures: dict[str, Failures] = field(default_factory=dict)
 
     @staticmethod
     def keys(user: str, address: str) -> tuple[str, str]:
-        return (f"user:{user.casefold()}", f"address:{address}")
+        return (f"pair:{user.casefold()}\n{address}", f"address:{address}")
 
     def retry_after(self, user: str, address: str) -> int:
         """Seconds until a login may be tried again (0: now)."""
         now = self.clock()
         waits = [
-            (until - now).total_seconds()
+            (found.locked_until - now).total_seconds()
             for key in self.keys(user, address)
-            if (until := self._locked_until.get(key)) is not None and until > now
+            if (found := self._failures.get(key)) is not None and found.locked_until > now
         ]
         return math.ceil(max(waits)) if waits else 0
 
     def failed(self, user: str, address: str) -> None:
         now = self.clock()
         if len(self._failures) > MAX_TRACKED:
-            self._forget_before(now - max(FAILURE_WINDOW, LOCKOUT))
-        for key in self.keys(user, address):
-            recent = self._failures.setdefault(key, deque())
-            recent.append(now)
-            while recent and now - recent[0] > FAILURE_WINDOW:
-                recent.popleft()
-            if len(recent) >= MAX_FAILURES:
-                self._locked_until[key] = now + LOCKOUT
-                recent.clear()
+            self._forget_before(now - FORGET_AFTER)
+        for key, free in zip(self.keys(user, address), (PAIR_FREE, ADDRESS_FREE), strict=True):
+            found = self._failures.get(key)
+            if found is None or now - found.last > FORGET_AFTER:
+                found = self._failures[key] = Failures(0, now, now)
+            found.count += 1
+            found.last = now
+            if found.count >= free:
+                found.locked_until = now + delay(found.count - free)
 
     def _forget_before(self, moment: datetime) -> None:
         """Drops what can no longer count: guessing many names must not fill the memory."""
-        for key in [k for k, times in self._failures.items() if not times or times[-1] < moment]:
+        for key in [k for k, found in self._failures.items() if found.last < moment]:
             del self._failures[key]
-        for key in [k for k, until in self._locked_until.items() if until < moment]:
-            del self._locked_until[key]
 
-    def succeeded(self, user: str) -> None:
-        self._failures.pop(self.keys(user, "")[0], None)
+    def succeeded(self, user: str, address: str) -> None:
+        # The pair starts afresh; the address keeps its count, or a guesser holding one
+        # account of his own would clear it by logging in between guesses.
+        self._failures.pop(self.keys(user, address)[0], None)
+
+
+def delay(beyond: int) -> timedelta:
+    """The wait after the failure `beyond` failures past the free ones (0: the first)."""
+    return min(FIRST_DELAY * 2 ** min(beyond, 20), MAX_DELAY)

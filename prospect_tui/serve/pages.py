@@ -14,10 +14,12 @@ TEXTS = {
         "password": "Password",
         "submit": "Sign in",
         "wrong": "Wrong user name or password.",
-        "locked": "Too many failed attempts. Try again in 5 minutes.",
+        "locked": "Too many failed attempts. Try again in a few minutes.",
         "expired": "The form had expired: please try again.",
         "session": "prospect-tui",
         "ended": "Session ended.",
+        "elsewhere": "This session was opened in another tab or browser.",
+        "full": "The server is full: try again in a few minutes.",
     },
     "fr": {
         "title": "Connexion · prospect-tui",
@@ -26,10 +28,12 @@ TEXTS = {
         "password": "Mot de passe",
         "submit": "Se connecter",
         "wrong": "Nom d'utilisateur ou mot de passe incorrect.",
-        "locked": "Trop d'essais infructueux. Réessayez dans 5 minutes.",
+        "locked": "Trop d'essais infructueux. Réessayez dans quelques minutes.",
         "expired": "Le formulaire avait expiré : veuillez réessayer.",
         "session": "prospect-tui",
         "ended": "Session terminée.",
+        "elsewhere": "Cette session a été ouverte dans un autre onglet ou navigateur.",
+        "full": "Le serveur est complet : réessayez dans quelques minutes.",
     },
 }
 

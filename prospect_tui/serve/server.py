@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import json
 import logging
 import sys
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -43,6 +45,16 @@ OWN_ASSETS = Path(str(files("prospect_tui.serve") / "assets"))
 QUIT_TIMEOUT_S = 5.0
 SWEEP_INTERVAL_S = 5.0
 CTRL_Q = b"\x11"
+# The page's socket closes with this code when its user opened the session elsewhere: the
+# page then says so instead of logging out (session.js).
+TAKEN_OVER = 4001
+HEARTBEAT_S = 15.0  # a websocket whose browser stops answering pings closes after 7.5 s more
+CLOSE_TIMEOUT_S = 3.0  # a browser that doesn't answer the closing handshake is let go
+LOGIN_BODY_TIMEOUT_S = 10.0  # a login form sent byte by byte is cut off
+# What one session costs: its app's RSS (46 MB measured, docs/serving.md), rounded up. RSS
+# rather than PSS (33 MB): the shared pages are counted once per app, a margin for the server.
+SESSION_BYTES = 48 * 1024 * 1024
+FALLBACK_MAX_SESSIONS = 50  # where /proc/meminfo can't be read
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
 SESSION = web.RequestKey("session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -50,13 +62,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def app_command(store: Store, campaign: str | None = None) -> Callable[[str], list[str]]:
     """The app for one browser: this database, this user, the served campaign (the newest
-    when none is named); the app reads the role itself."""
+    when none is named); the app reads the role itself. A supervisor's opens on the figures,
+    holding no lead until he chooses to call."""
     chosen = ["--campaign", campaign] if campaign else []
 
     def argv(user: str) -> list[str]:
         db = str(store.path)
-        served = ["--caller", user, "--served", *chosen]
-        return [sys.executable, "-m", "prospect_tui", "--db", db, *served]
+        command = [sys.executable, "-m", "prospect_tui", "--db", db, "--caller", user]
+        found = users.get_user(store, user)
+        first = ["--figures-first"] if found is not None and found.role == "supervisor" else []
+        return [*command, *first, "--served", *chosen]
 
     return argv
 
@@ -66,14 +81,41 @@ class UserAppService(AppService):
 
     Started without a shell (the user name is an argument, never shell text), in its own
     process group (a ctrl+c in the server's terminal reaches the server alone), and stopped
-    with ctrl+q, the session's own quit, so the lead on screen goes back to the pool.
+    with ctrl+q, the session's own quit, so the lead on screen goes back to the pool; or,
+    when its user opens the session elsewhere, with textual's quit, which keeps the lead
+    claimed for the page that takes over.
     """
 
-    def __init__(self, argv: list[str], session_id: str, user: str, **options: Any) -> None:
-        super().__init__(" ".join(argv), **options)
+    def __init__(
+        self,
+        argv: list[str],
+        session_id: str,
+        user: str,
+        websocket: web.WebSocketResponse,
+        download_manager: DownloadManager,
+    ) -> None:
+        super().__init__(
+            " ".join(argv),
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=self.close_page,
+            download_manager=download_manager,
+        )
         self.argv = argv
         self.session_id = session_id
         self.user = user
+        self.websocket = websocket
+        self.elsewhere = ""  # set when the user opened the session elsewhere: the page's notice
+        self._stopping: asyncio.Task[None] | None = None
+
+    async def close_page(self) -> None:
+        if self.elsewhere:
+            await self.websocket.close(code=TAKEN_OVER, message=self.elsewhere.encode()[:120])
+        else:
+            await self.websocket.close()
+
+    def opened_elsewhere(self, notice: str) -> None:
+        self.elsewhere = notice
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -103,13 +145,22 @@ class UserAppService(AppService):
         await self.remote_close()
 
     async def stop(self) -> None:
+        """Returns once the app's process is gone, however many callers ask at once."""
+        if self._stopping is None:
+            self._stopping = asyncio.create_task(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
         task, process = self._task, self._process
         if task is None or process is None:
             return
         self._task = None
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
         if process.returncode is None:
-            await self.send_bytes(CTRL_Q)
+            if self.elsewhere:
+                await self.send_meta({"type": "quit"})
+            else:
+                await self.send_bytes(CTRL_Q)
         try:
             await asyncio.wait_for(process.wait(), QUIT_TIMEOUT_S)
         except TimeoutError:
@@ -130,6 +181,7 @@ class ProspectServer:
         secure: bool = False,
         session_hours: float = 12.0,
         app_argv: Callable[[str], list[str]] | None = None,
+        max_sessions: int | None = None,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -139,6 +191,12 @@ class ProspectServer:
         self.downloads = DownloadManager()
         self.services: dict[str, UserAppService] = {}
         self.app_argv = app_argv or app_command(store)
+        self.max_sessions = max_sessions or default_max_sessions()
+        # One live app per user: a page opening waits for his other apps to end, and a page
+        # overtaken by a newer one of his while it waited starts nothing (a reload storm).
+        self.opening: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.newest_page: dict[str, int] = {}
+        self.page_numbers = itertools.count()
         # One password check at a time: the failure count is exact even for attempts sent
         # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
         self.login_lock = asyncio.Lock()
@@ -243,7 +301,11 @@ class ProspectServer:
         return self._login_response(request)
 
     async def login(self, request: web.Request) -> web.Response:
-        form = await request.post()
+        try:
+            async with asyncio.timeout(LOGIN_BODY_TIMEOUT_S):
+                form = await request.post()
+        except TimeoutError:
+            raise web.HTTPRequestTimeout(text="the form came too slowly\n") from None
         username = str(form.get("username", "")).strip()[:64]
         password = str(form.get("password", ""))
         expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -254,7 +316,7 @@ class ProspectServer:
         async with self.login_lock:
             wait = self.limiter.retry_after(username, address)
             if wait:
-                self.log_refusal(request, username, "too many failed logins")
+                self.log_refusal(request, username, f"too many failed logins: wait {wait} s")
                 response = self._login_response(request, "locked", 429, username)
                 response.headers["Retry-After"] = str(wait)
                 return response
@@ -267,7 +329,7 @@ class ProspectServer:
                 log.info("failed login for %s from %s", username or "-", address)
                 users.log_access(self.store, "login_failed", username, address)
                 return self._login_response(request, "wrong", 401, username)
-        self.limiter.succeeded(username)
+        self.limiter.succeeded(username, address)
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)
         users.log_access(self.store, "login", username, address)
@@ -290,7 +352,18 @@ class ProspectServer:
 
     # The session
 
+    def refuse_if_full(self, request: web.Request, user: str) -> None:
+        """503 when the server holds its maximum of live sessions, none of them this user's
+        (his own would be taken over, not added)."""
+        others = {service.user for service in self.services.values()} - {user}
+        if len(others) >= self.max_sessions:
+            self.log_refusal(request, user, f"server full ({self.max_sessions} sessions)")
+            lang = pages.language(request.headers.get("Accept-Language", ""))
+            raise web.HTTPServiceUnavailable(text=pages.TEXTS[lang]["full"] + "\n")
+
     async def session_page(self, request: web.Request) -> web.Response:
+        session: Session = request[SESSION]
+        self.refuse_if_full(request, session.user)
         lang = pages.language(request.headers.get("Accept-Language", ""))
         origin = self.own_origin(request)
         websocket_url = "ws" + origin.removeprefix("http") + "/ws"
@@ -305,29 +378,49 @@ class ProspectServer:
             # Cross-site websocket hijacking: a page elsewhere riding on the browser's cookie.
             self.log_refusal(request, session.user, f"websocket from origin {origin[:80]!r}")
             raise web.HTTPForbidden(text="foreign origin\n")
+        self.refuse_if_full(request, session.user)
         width = _bounded(request.query.get("width"), 80, 20, 500)
         height = _bounded(request.query.get("height"), 24, 10, 200)
-        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
-        await websocket.prepare(request)
-        service = UserAppService(
-            self.app_argv(session.user),
-            session.id,
-            session.user,
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=websocket.close,
-            download_manager=self.downloads,
+        websocket = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_S, timeout=CLOSE_TIMEOUT_S, max_msg_size=64 * 1024
         )
-        self.services[service.app_service_id] = service
-        log.info("app started for %s", session.user)
+        await websocket.prepare(request)
+        lang = pages.language(request.headers.get("Accept-Language", ""))
+        elsewhere = pages.TEXTS[lang]["elsewhere"]
+        page = self.newest_page[session.user] = next(self.page_numbers)
+        service = None
         try:
-            await service.start(width, height)
+            async with self.opening[session.user]:
+                if self.newest_page[session.user] == page:
+                    await self.take_over(session.user, elsewhere)
+                    service = UserAppService(
+                        self.app_argv(session.user),
+                        session.id,
+                        session.user,
+                        websocket,
+                        self.downloads,
+                    )
+                    self.services[service.app_service_id] = service
+                    log.info("app started for %s", session.user)
+                    await service.start(width, height)
+            if service is None:  # a newer page of his opened while this one waited
+                await websocket.close(code=TAKEN_OVER, message=elsewhere.encode())
+                return websocket
             await _relay(websocket, service)
         finally:
-            await service.stop()
-            self.services.pop(service.app_service_id, None)
-            log.info("app ended for %s", session.user)
+            if service is not None:
+                await service.stop()
+                self.services.pop(service.app_service_id, None)
+                log.info("app ended for %s", session.user)
         return websocket
+
+    async def take_over(self, user: str, notice: str) -> None:
+        """The user's other pages are told `notice` and their apps end, keeping their lead
+        claimed: the app about to start shows it (Queue.resume)."""
+        for service in self.services.values():
+            if service.user == user:
+                service.opened_elsewhere(notice)
+        await self.stop_apps(partial(_runs_as, user))
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         """A file the app delivered, for the session whose app delivered it, and no other."""
@@ -364,6 +457,8 @@ class ProspectServer:
     async def stop_apps(self, which: Callable[[UserAppService], bool]) -> None:
         chosen = [service for service in self.services.values() if which(service)]
         await asyncio.gather(*(service.stop() for service in chosen), return_exceptions=True)
+        for service in chosen:
+            self.services.pop(service.app_service_id, None)
 
     async def _stop_all(self, _app: web.Application) -> None:
         if self.services:
@@ -417,6 +512,18 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
             await service.blur()
         elif kind == "focus":
             await service.focus()
+
+
+def default_max_sessions(meminfo: str = "/proc/meminfo") -> int:
+    """As many sessions as the memory available now holds (SESSION_BYTES each)."""
+    try:
+        with open(meminfo, encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith("MemAvailable:"):
+                    return max(1, int(line.split()[1]) * 1024 // SESSION_BYTES)
+    except (OSError, ValueError, IndexError):
+        pass
+    return FALLBACK_MAX_SESSIONS
 
 
 def _runs_as(name: str, service: UserAppService) -> bool:

@@ -25,6 +25,7 @@ from tests.e2e.served import PASSWORDS, RunningServer, free_port, served_databas
 from tests.helpers import A_SUPERVISOR
 
 CTRL_P = "\x10"
+FAR, NEAR = "10.0.0.66", "10.0.0.7"  # a guesser's address, the owner's
 
 
 @pytest.fixture
@@ -65,14 +66,17 @@ async def browser_session():
 
 
 async def post_login(
-    session, base: str, name: str, password: str, token_cookie: bool = False
+    session, base: str, name: str, password: str, token_cookie: bool = False, address: str = ""
 ) -> aiohttp.ClientResponse:
     """The login form filled in; `token_cookie` sends the form's cookie by hand (a client
-    does not send a Secure cookie back over plain http)."""
+    does not send a Secure cookie back over plain http); `address` is the browser's, as a
+    reverse proxy on the same machine reports it."""
     async with session.get(base + "/login") as form:
         token = re.search(r'name="csrf" value="([^"]+)"', await form.text()).group(1)
     data = {"username": name, "password": password, "csrf": token}
-    headers = {"Cookie": f"prospect_login={token}"} if token_cookie else None
+    headers = {"Cookie": f"prospect_login={token}"} if token_cookie else {}
+    if address:
+        headers["X-Forwarded-For"] = address
     response = await session.post(
         base + "/login", data=data, headers=headers, allow_redirects=False
     )
@@ -170,16 +174,48 @@ async def test_the_sixth_failed_login_gets_429_with_retry_after(served, browser_
         assert (await post_login(session, served.base, "ann", "wrong-password")).status == 401
     locked = await post_login(session, served.base, "ann", PASSWORDS["ann"])
     assert locked.status == 429
-    assert int(locked.headers["Retry-After"]) == 300
-    clock.advance(minutes=5, seconds=1)
+    assert int(locked.headers["Retry-After"]) == 60
+    clock.advance(seconds=61)
     assert (await post_login(session, served.base, "ann", PASSWORDS["ann"])).status == 303
 
 
-async def test_failed_logins_from_one_address_lock_it_for_every_name(served, browser_session):
+async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(
+    served, browser_session, clock
+):
+    guesser = browser_session()
+    for _ in range(5):
+        wrong = await post_login(guesser, served.base, "ann", "wrong-password", address=FAR)
+        assert wrong.status == 401
+    owner = await post_login(browser_session(), served.base, "ann", PASSWORDS["ann"], address=NEAR)
+    assert owner.status == 303
+    held = await post_login(guesser, served.base, "ann", PASSWORDS["ann"], address=FAR)
+    assert held.status == 429
+    # Each further failure doubles the wait: 1, 2, 4 minutes...
+    waits = []
+    for _ in range(3):
+        clock.advance(seconds=int(held.headers["Retry-After"]))
+        wrong = await post_login(guesser, served.base, "ann", "wrong-password", address=FAR)
+        assert wrong.status == 401
+        held = await post_login(guesser, served.base, "ann", "again", address=FAR)
+        assert held.status == 429
+        waits.append(int(held.headers["Retry-After"]))
+    assert waits == [120, 240, 480]
+    rows = users.access_log(served.store)
+    log = [(row["event"], row["user"], row["address"], row["detail"]) for row in rows]
+    assert log.count(("login_failed", "ann", FAR, "")) == 8
+    assert ("login", "ann", NEAR, "") in log
+    assert ("refused", "ann", FAR, "too many failed logins: wait 60 s") in log
+
+
+async def test_failed_logins_from_one_address_throttle_it_for_every_name(served, browser_session):
     session = browser_session()
-    for name in ("nobody1", "nobody2", "ann", "bob", "nobody3"):
-        assert (await post_login(session, served.base, name, "guess-guess")).status == 401
-    assert (await post_login(session, served.base, "sue", PASSWORDS["sue"])).status == 429
+    for n in range(20):
+        guess = await post_login(session, served.base, f"name{n}", "guess-guess", address=FAR)
+        assert guess.status == 401
+    locked = await post_login(session, served.base, "sue", PASSWORDS["sue"], address=FAR)
+    assert locked.status == 429
+    elsewhere = await post_login(session, served.base, "sue", PASSWORDS["sue"], address=NEAR)
+    assert elsewhere.status == 303
 
 
 async def test_unknown_user_and_wrong_password_get_the_same_answer(served, browser_session):
@@ -339,6 +375,7 @@ def test_serve_mistakes_are_one_line(tmp_path):
         (["--certfile", "cert.pem"], "--certfile and --keyfile go together"),
         (["--certfile", "no.pem", "--keyfile", "no.key"], "cannot load"),
         (["--session-hours", "0"], "--session-hours must be more than 0"),
+        (["--max-sessions", "0"], "--max-sessions must be between 1 and 10000"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "prospect_tui", "--db", str(tmp_path / "x.db"), "serve"]

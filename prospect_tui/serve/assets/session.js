@@ -1,26 +1,61 @@
-// The terminal page: the terminal takes the keyboard as soon as it exists (a caller types
-// right after logging in, without clicking), and when the app ends (ctrl+q) or the server
-// closes the socket, the session is over: back to the login page instead of a dead tab.
+// The terminal page: the keyboard goes to the terminal as soon as it shows (keys typed
+// right after logging in must not fall on the page body). When the app ends (ctrl+q) or
+// the server closes the socket, the session is over: back to the login page. When the
+// server closes it because the user opened the session elsewhere (code 4001), the page
+// says so and stays: logging out here would end the session just opened there.
+const TAKEN_OVER = 4001;
+let closedBecause = null;
+
+// textual.js opens the socket at window load: watch how it closes.
+const PageWebSocket = window.WebSocket;
+window.WebSocket = class extends PageWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("close", (event) => {
+      closedBecause = event;
+    });
+  }
+};
+
+function focusTerminal() {
+  const textarea = document.querySelector("#terminal .xterm-helper-textarea");
+  if (textarea) {
+    textarea.focus({ preventScroll: true });
+  }
+  return textarea !== null;
+}
+
+window.addEventListener("load", () => {
+  // textual.js makes the terminal in its own load handler, registered before this one.
+  if (!focusTerminal()) {
+    const appears = new MutationObserver(() => {
+      if (focusTerminal()) {
+        appears.disconnect();
+      }
+    });
+    appears.observe(document.getElementById("terminal"), { childList: true, subtree: true });
+  }
+});
+
 window.addEventListener("DOMContentLoaded", () => {
-  const focusTerminal = () => {
-    const input = document.querySelector(".xterm-helper-textarea");
-    if (input && document.activeElement !== input) {
-      input.focus({ preventScroll: true });
-    }
-    return input !== null;
-  };
+  const body = document.body;
   const watch = new MutationObserver(() => {
-    if (document.body.classList.contains("-closed")) {
-      watch.disconnect();
-      window.location.replace("/logout");
+    if (body.classList.contains("-loaded") && !body.classList.contains("-closed")) {
+      focusTerminal();
+    }
+    if (!body.classList.contains("-closed")) {
       return;
     }
-    focusTerminal();
+    watch.disconnect();
+    if (closedBecause !== null && closedBecause.code === TAKEN_OVER) {
+      const notice = document.querySelector(".ended");
+      notice.textContent = closedBecause.reason || notice.textContent;
+    } else {
+      window.location.replace("/logout");
+    }
   });
-  watch.observe(document.body, {
-    attributes: true, attributeFilter: ["class"], childList: true, subtree: true,
-  });
-  // Back to the page (another window, a click on its margin): the keys go to the terminal.
-  window.addEventListener("focus", focusTerminal);
-  document.addEventListener("click", focusTerminal);
+  watch.observe(body, { attributes: true, attributeFilter: ["class"] });
 });
+
+// Back to the page from another window: the keys go to the terminal again.
+window.addEventListener("focus", focusTerminal);
