@@ -200,7 +200,7 @@ async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(
         assert held.status == 429
         waits.append(int(held.headers["Retry-After"]))
     assert waits == [120, 240, 480]
-    rows = users.access_log(served.store)
+    rows = users.access_log(served.store, actor=A_SUPERVISOR)
     log = [(row["event"], row["user"], row["address"], row["detail"]) for row in rows]
     assert log.count(("login_failed", "ann", FAR, "")) == 8
     assert ("login", "ann", NEAR, "") in log

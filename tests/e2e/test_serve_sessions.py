@@ -20,6 +20,7 @@ from prospect_tui.core.store import Store
 from prospect_tui.serve.server import TAKEN_OVER, ProspectServer, app_command
 from tests.e2e.served import PASSWORDS, RunningServer, served_database
 from tests.e2e.test_serve_protocol import claimed, logged_in, read_until
+from tests.helpers import A_SUPERVISOR
 
 ESCAPE = "\x1b"
 ELSEWHERE = "This session was opened in another tab or browser."
@@ -219,7 +220,8 @@ async def test_a_full_server_says_so_and_starts_nothing(serve, browser_session):
         assert own.status == 200
     assert [service.user for service in served.services.values()] == ["ann"]
     assert any(
-        row["detail"] == "server full (1 sessions)" for row in users.access_log(served.store)
+        row["detail"] == "server full (1 sessions)"
+        for row in users.access_log(served.store, actor=A_SUPERVISOR)
     )
     await page.close()
 
