@@ -223,12 +223,12 @@ def test_a_sheet_name_is_cut_in_the_error(tmp_path: Path, store: Store):
 
 @pytest.mark.parametrize("chunk", [1, 5, 17, 1024 * 1024])
 def test_xlsb_records_are_measured_across_read_chunks(tmp_path: Path, monkeypatch, chunk: int):
-    from prospect_tui.core.importing import spreadsheets
+    from prospect_tui.core.importing import sheet_measure
 
     long_text = "x" * 300  # a record longer than a chunk, and sizes written on two bytes
     rows = {0: [(0, "Société"), (1, long_text)], 41: [(2, "a"), (7, long_text)], 42: [(3, "b")]}
     path = write_xlsb(tmp_path / "chunks.xlsb", rows)
-    monkeypatch.setattr(spreadsheets, "_SCAN_CHUNK", chunk)
+    monkeypatch.setattr(sheet_measure, "_SCAN_CHUNK", chunk)
     with zipfile.ZipFile(path) as archive, archive.open("xl/worksheets/sheet1.bin") as part:
-        extent = spreadsheets._xlsb_extent(part)
+        extent = sheet_measure.xlsb_extent(part)
     assert (extent.rows, extent.columns) == (43, 8)
