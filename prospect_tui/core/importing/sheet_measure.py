@@ -11,6 +11,7 @@ import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, BinaryIO
 from xml.parsers import expat
 
@@ -117,16 +118,26 @@ def _xlsb_sheet_paths(archive: zipfile.ZipFile) -> set[str]:
     return paths
 
 
+@lru_cache(maxsize=4096)
+def _column(letters: str) -> int:
+    """`XFD` -> 16384; 0 when these are not only ASCII letters."""
+    if not (letters.isascii() and letters.isalpha()):
+        return 0
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return column
+
+
 def _reference(text: str, column_needed: bool) -> tuple[int, int]:
     """(row, column) of `XFD1048576`, both from 1 (column 0: none), as the reader reads it:
     letters of either case, then digits; anything else is an error there too."""
-    match = re.fullmatch(r"([A-Za-z]*)([0-9]+)", text)
-    if not match or int(match.group(2)) == 0 or (column_needed and not match.group(1)):
+    letters = text.rstrip("0123456789")
+    digits = text[len(letters) :]
+    column = _column(letters)
+    if not digits or not int(digits) or not (column or not column_needed and not letters):
         raise Unreadable(f"a cell reference {text[:20]!r}")
-    column = 0
-    for letter in match.group(1).upper():
-        column = column * 26 + ord(letter) - 64
-    return int(match.group(2)), column
+    return int(digits), column
 
 
 def xlsx_extent(part: IO[bytes]) -> Extent:
@@ -134,42 +145,53 @@ def xlsx_extent(part: IO[bytes]) -> Extent:
 
     Positions follow the reader: a row's `r` sets the row, the end of a row moves to the next;
     a cell's `r` gives its place, a cell without one is right of the previous. Any prefix."""
-    extent = Extent()
-    row = column = 0  # from 0, as the reader counts; the extent is from 1
+    declared = Extent()
+    rows = columns = 0  # the extent of the cells, from 1
+    row = column = 0  # the reader's position: row from 0, column as counted so far
+    row_digits = ""  # the open row's `r`: a cell's `r` usually ends with it (a quick path)
     depth = 0  # inside sheetData: rows and cells elsewhere are not read
 
-    def reach(rows: int, columns: int) -> None:
-        extent.rows = max(extent.rows, rows)
-        extent.columns = max(extent.columns, columns)
-
     def start(name: str, attributes: dict[str, str]) -> None:
-        nonlocal row, column, depth
-        local = _local(name)
-        if local == "sheetData":
+        nonlocal rows, columns, row, column, row_digits, depth
+        local = _local(name) if ":" in name else name  # most files use no prefix: faster
+        if local == "c" and depth:
+            reference = attributes.get("r")
+            if reference is None:
+                column += 1
+                cell_row = row + 1
+            elif (
+                row_digits
+                and reference.endswith(row_digits)
+                and (letters_column := _column(reference[: -len(row_digits)]))
+            ):
+                cell_row, column = row + 1, letters_column
+            else:
+                cell_row, column = _reference(reference, column_needed=True)
+            if cell_row > rows:
+                rows = cell_row
+            if column > columns:
+                columns = column
+        elif local == "row" and depth and "r" in attributes:
+            row_digits = attributes["r"]
+            row = _reference(row_digits, column_needed=False)[0] - 1
+        elif local == "sheetData":
             depth += 1
         elif local == "dimension" and "ref" in attributes:
             for corner in attributes["ref"].split(":"):
-                reach(*_reference(corner, column_needed=True))
-        elif depth and local == "row" and "r" in attributes:
-            row = _reference(attributes["r"], column_needed=False)[0] - 1
-        elif depth and local == "c":
-            if "r" in attributes:
-                cell_row, column = _reference(attributes["r"], column_needed=True)
-                reach(cell_row, column)
-            else:
-                column += 1
-                reach(row + 1, column)
+                corner_row, corner_column = _reference(corner, column_needed=True)
+                declared.rows = max(declared.rows, corner_row)
+                declared.columns = max(declared.columns, corner_column)
 
     def end(name: str) -> None:
-        nonlocal row, column, depth
-        local = _local(name)
-        if local == "sheetData":
+        nonlocal row, column, row_digits, depth
+        local = _local(name) if ":" in name else name
+        if local == "row" and depth:
+            row, column, row_digits = row + 1, 0, ""
+        elif local == "sheetData":
             depth -= 1
-        elif depth and local == "row":
-            row, column = row + 1, 0
 
     _parse(part, start, end)
-    return extent
+    return Extent(max(rows, declared.rows), max(columns, declared.columns))
 
 
 # xlsb (BIFF12) records: a 1-2 byte type and a 1-4 byte size, both 7 bits a byte.
