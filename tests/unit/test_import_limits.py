@@ -6,6 +6,7 @@ they abort or exhaust that process, not the test run.
 
 from __future__ import annotations
 
+import csv
 import struct
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from prospect_tui.cli import main
 from prospect_tui.core import UserError
 from prospect_tui.core.importing import batch, import_file
 from prospect_tui.core.store import Store
@@ -232,3 +234,34 @@ def test_xlsb_records_are_measured_across_read_chunks(tmp_path: Path, monkeypatc
     with zipfile.ZipFile(path) as archive, archive.open("xl/worksheets/sheet1.bin") as part:
         extent = sheet_measure.xlsb_extent(part)
     assert (extent.rows, extent.columns) == (43, 8)
+
+
+def test_a_phone_rounded_by_excel_goes_to_the_rejects_with_its_reason(tmp_path: Path, capsys):
+    """`1.4E+08` is how Excel shows 0140123456 in a narrow column: not a number to call."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    rows = [["Société", "Tél"], ["Rounded", "1.4E+08"], ["Rounded FR", "1,4E+08"],
+            ["Exact", "1.40123456E+08"], ["Exact FR", "1,40123457E+08"],
+            ["Float", 960381322.0]]  # fmt: skip
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "sci.xlsx"
+    book.save(path)
+    rejects = tmp_path / "rejects.csv"
+    store_path = tmp_path / "p.db"
+    code = main(["--db", str(store_path), "import", str(path), "--rejects", str(rejects)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "5 rows read: 3 imported, 0 duplicates, 2 invalid phone numbers" in out
+    with open(rejects, encoding="utf-8-sig", newline="") as stream:
+        rows_out = csv.DictReader(stream, delimiter=";")
+        rejected = [(row["reason"], row["Société"]) for row in rows_out]
+    assert rejected == [("rounded_phone", "Rounded"), ("rounded_phone", "Rounded FR")]
+    store = Store(store_path)
+    phones = store.rows("SELECT company, phone_e164 FROM leads ORDER BY id")
+    store.close()
+    assert [(p["company"], p["phone_e164"]) for p in phones] == [
+        ("Exact", "+33140123456"),
+        ("Exact FR", "+33140123457"),
+        ("Float", "+33960381322"),
+    ]
