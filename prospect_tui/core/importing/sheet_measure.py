@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, BinaryIO
@@ -39,13 +39,26 @@ class Extent:
 # Zipped workbooks (xlsx, xlsm, xlsb, ods)
 
 
-def _parts(archive: zipfile.ZipFile, path: str) -> list[zipfile.ZipInfo]:
-    """Every entry the reader may open for `path`: its names are matched without case (and
-    with `\\` as `/`), else exactly; duplicates are all returned, as either may be read."""
-    wanted = path.lower()
-    infos = archive.infolist()
-    found = [i for i in infos if i.filename.replace("\\", "/").lower() == wanted]
-    return found or [i for i in infos if i.filename == path]
+class _Package:
+    """The entries of a zip found as the reader finds them: without case (and `\\` read as `/`),
+    else by the exact name; a name held twice gives both, as either may be the one read."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.folded: dict[str, list[zipfile.ZipInfo]] = {}
+        self.exact: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in archive.infolist():
+            self.folded.setdefault(info.filename.replace("\\", "/").lower(), []).append(info)
+            self.exact.setdefault(info.filename, []).append(info)
+
+    def parts(self, paths: Iterable[str], exact: bool = False) -> list[zipfile.ZipInfo]:
+        """The entries for `paths`, each once however many paths lead to it."""
+        found = {}
+        for path in paths:
+            infos = self.exact.get(path, []) if exact else self.folded.get(path.lower())
+            for info in infos or self.exact.get(path, []):
+                found[info.header_offset] = info
+        return [found[offset] for offset in sorted(found)]
 
 
 def _no_entities(*args: object) -> None:
@@ -74,17 +87,16 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def _relationships(archive: zipfile.ZipFile, path: str, exact: bool) -> list[dict[str, str]]:
-    """The Relationship elements of a .rels part (all of them: the reader may keep any)."""
+def _relationships(package: _Package, paths: Iterable[str], exact: bool) -> list[dict[str, str]]:
+    """The Relationship elements of .rels parts (all of them: the reader may keep any)."""
     found: list[dict[str, str]] = []
 
     def start(name: str, attributes: dict[str, str]) -> None:
         if (name if exact else _local(name)) == "Relationship":
             found.append(attributes)
 
-    exactly = [i for i in archive.infolist() if i.filename == path]
-    for info in exactly if exact else _parts(archive, path):
-        with archive.open(info) as stream:
+    for info in package.parts(paths, exact):
+        with package.archive.open(info) as stream:
             _parse(stream, start)
     return found
 
@@ -92,30 +104,32 @@ def _relationships(archive: zipfile.ZipFile, path: str, exact: bool) -> list[dic
 _SHEET_TYPES = frozenset({"worksheet", "chartsheet", "dialogsheet"})
 
 
-def _xlsx_sheet_paths(archive: zipfile.ZipFile) -> set[str]:
+def _xlsx_sheets(package: _Package) -> list[zipfile.ZipInfo]:
     """Where the workbook's sheets are stored, resolved from its relationships as the reader
     does: the office document's folder, then each sheet's target in that folder or absolute."""
-    paths = set()
-    for document in _relationships(archive, "_rels/.rels", exact=False):
-        if not document.get("Type", "").endswith("/relationships/officeDocument"):
-            continue
-        target = document.get("Target", "")
-        folder = target[: target.rfind("/") + 1].removeprefix("/")
-        for sheet in _relationships(archive, f"{folder}_rels/workbook.xml.rels", exact=False):
+    folders: dict[str, str] = {}  # one per folder however its case is written: found alike
+    for document in _relationships(package, ["_rels/.rels"], exact=False):
+        if document.get("Type", "").endswith("/relationships/officeDocument"):
+            target = document.get("Target", "")
+            folder = target[: target.rfind("/") + 1].removeprefix("/")
+            folders.setdefault(folder.lower(), folder)
+    paths = []
+    for folder in folders.values():
+        for sheet in _relationships(package, [f"{folder}_rels/workbook.xml.rels"], exact=False):
             if sheet.get("Type", "").rpartition("/")[2] in _SHEET_TYPES:
                 target = sheet.get("Target", "")
-                paths.add(target[1:] if target.startswith("/") else folder + target)
-    return paths
+                paths.append(target[1:] if target.startswith("/") else folder + target)
+    return package.parts(paths)
 
 
-def _xlsb_sheet_paths(archive: zipfile.ZipFile) -> set[str]:
+def _xlsb_sheets(package: _Package) -> list[zipfile.ZipInfo]:
     """An xlsb's sheets: `xl/` + each relationship's target, in a folder the reader accepts."""
-    paths = set()
-    for sheet in _relationships(archive, "xl/_rels/workbook.bin.rels", exact=True):
+    paths = []
+    for sheet in _relationships(package, ["xl/_rels/workbook.bin.rels"], exact=True):
         path = "xl/" + sheet.get("Target", "")
         if path.split("/")[1] in {"worksheets", "chartsheets", "dialogsheets"}:
-            paths.add(path)
-    return paths
+            paths.append(path)
+    return package.parts(paths)
 
 
 @lru_cache(maxsize=4096)
@@ -339,18 +353,16 @@ def ods_extents(part: IO[bytes]) -> list[Extent]:
 def zip_extents(archive: zipfile.ZipFile) -> Iterator[Extent]:
     """Every sheet the reader may open in a zipped workbook, whichever format it takes it for
     (it tries xlsx, then xlsb, then ods, on the same archive)."""
-    for path in sorted(_xlsx_sheet_paths(archive)):
-        for info in _parts(archive, path):
-            with archive.open(info) as stream:
-                yield xlsx_extent(stream)
-    for path in sorted(_xlsb_sheet_paths(archive)):
-        for info in _parts(archive, path):
-            with archive.open(info) as stream:
-                yield xlsb_extent(stream)
-    for info in archive.infolist():
-        if info.filename == "content.xml":
-            with archive.open(info) as stream:
-                yield from ods_extents(stream)
+    package = _Package(archive)
+    for info in _xlsx_sheets(package):
+        with archive.open(info) as stream:
+            yield xlsx_extent(stream)
+    for info in _xlsb_sheets(package):
+        with archive.open(info) as stream:
+            yield xlsb_extent(stream)
+    for info in package.parts(["content.xml"], exact=True):
+        with archive.open(info) as stream:
+            yield from ods_extents(stream)
 
 
 # xls: BIFF records in the Workbook stream of an OLE2 compound file
