@@ -287,7 +287,7 @@ class _OdsTables:
     def __init__(self) -> None:
         self.extents: list[Extent] = []
         self.table: Extent | None = None
-        self.rows = 0  # rows so far in the table, repeats capped as the reader caps them
+        self.rows = 0  # rows so far in the table, with their repeats (capped as the reader does)
         self.row_repeat = 1
         self.row_width = 0  # columns so far in the row
         self.row_filled = 0  # columns up to the row's last non-empty cell
@@ -310,8 +310,11 @@ class _OdsTables:
         elif name == "table:table-row":
             repeat = min(_repeat(attributes.get("table:number-rows-repeated")),
                          ODS_MAX_ROWS - self.rows)  # fmt: skip
-            self.rows += repeat
-            self.row_repeat, self.row_width, self.row_filled, self.row_chars = repeat, 0, 0, 0
+            # The reader stores a row's cells once even when it repeats it 0 times (or past
+            # the cap), so every row counts for at least one.
+            self.row_repeat = max(repeat, 1)
+            self.rows += self.row_repeat
+            self.row_width, self.row_filled, self.row_chars = 0, 0, 0
         elif name in _ODS_CELLS:
             repeat = _repeat(attributes.get("table:number-columns-repeated"))
             self.cell = (repeat, self.depth)
