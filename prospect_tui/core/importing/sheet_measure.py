@@ -486,8 +486,8 @@ def xls_extents(binary: BinaryIO) -> Iterator[Extent]:
     and its last cell record, read before the reader loads the workbook (it loads every sheet)."""
     compound = _Compound(binary)
     stream = next(filter(None, map(compound.stream, _WORKBOOK_NAMES)), None)
-    if stream is None:
-        raise Unreadable("no Workbook stream")
+    if stream is None:  # not a workbook (an encrypted xlsx, a .doc): the reader says so
+        return
     offsets = []
     for kind, data in _biff_records(stream, 0):
         if kind == _BOUNDSHEET:
