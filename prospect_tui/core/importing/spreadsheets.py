@@ -67,7 +67,8 @@ def check_spreadsheet(path: Path, binary: BinaryIO) -> None:
     sheet the reader would open: it tries xls, then a zip (found from the file's end), so a
     file can be both and both are measured."""
     name = shown_path(path)
-    unreadable = f"{name}: not a readable {shown(path.suffix.lower() or 'spreadsheet')} spreadsheet"
+    suffix = f"{shown(path.suffix.lower())} " if path.suffix else ""
+    unreadable = f"{name}: not a readable {suffix}spreadsheet"
     binary.seek(0)
     try:
         if binary.read(len(OLE_MAGIC)) == OLE_MAGIC:
