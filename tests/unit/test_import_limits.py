@@ -103,8 +103,11 @@ def _text(text: str) -> bytes:
     return struct.pack("<I", len(text)) + text.encode("utf-16-le")
 
 
-def write_xlsb(path: Path, rows: dict[int, list[tuple[int, str]]]) -> Path:
-    """A minimal xlsb written by hand (no tool writes one): rows of (column, inline text)."""
+def write_xlsb(
+    path: Path, rows: dict[int, list[tuple[int, str]]], target: str = "worksheets/sheet1.bin"
+) -> Path:
+    """A minimal xlsb written by hand (no tool writes one): rows of (column, inline text), the
+    sheet stored at `xl/` + `target`."""
     workbook = (
         _record(0x83)  # BrtBeginBook
         + _record(0x8F)  # BrtBeginBundleShs
@@ -128,22 +131,24 @@ def write_xlsb(path: Path, rows: dict[int, list[tuple[int, str]]]) -> Path:
         archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", XLSX_PARTS["_rels/.rels"].replace(".xml", ".bin"))
         archive.writestr("xl/workbook.bin", workbook)
-        rels = XLSX_PARTS["xl/_rels/workbook.xml.rels"].replace("sheet1.xml", "sheet1.bin")
+        rels = XLSX_PARTS["xl/_rels/workbook.xml.rels"].replace("worksheets/sheet1.xml", target)
         archive.writestr("xl/_rels/workbook.bin.rels", rels)
-        archive.writestr("xl/worksheets/sheet1.bin", bytes(sheet))
+        archive.writestr("xl/" + target, bytes(sheet))
     return path
 
 
 XLSB_HEADER_ROWS = {0: [(0, "Société"), (1, "Tél")], 1: [(0, "Alpha"), (1, "01 42 68 53 00")]}
 
 
-def test_an_xlsb_is_read_and_its_last_cell_measured_first(tmp_path: Path):
-    small = write_xlsb(tmp_path / "leads.xlsb", XLSB_HEADER_ROWS)
+@pytest.mark.parametrize("target", ["worksheets/sheet1.bin", "worksheets/imported/feuille.bin"])
+def test_an_xlsb_is_read_and_its_last_cell_measured_first(tmp_path: Path, target: str):
+    small = write_xlsb(tmp_path / "leads.xlsb", XLSB_HEADER_ROWS, target)
     done = prospect(tmp_path, small)
     assert done.returncode == 0, done.stderr[-300:]
     assert "1 imported" in done.stdout, done.stdout
 
-    far = write_xlsb(tmp_path / "far.xlsb", {**XLSB_HEADER_ROWS, 1048575: [(16383, "x")]})
+    far_rows = {**XLSB_HEADER_ROWS, 1048575: [(16383, "x")]}
+    far = write_xlsb(tmp_path / "far.xlsb", far_rows, target)
     assert far.stat().st_size < 2000
     done = prospect(tmp_path, far)
     assert done.returncode == 2, done.stderr[-300:]  # the reader aborts (-6) without the check
