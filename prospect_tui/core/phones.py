@@ -43,8 +43,11 @@ _REGION_ZONES = {"RE": "Indian/Reunion", "YT": "Indian/Mayotte"}
 
 # The number inside a cell such as "Tél : 01.42.68.53.00 (standard)".
 _NUMBER_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
-# A spreadsheet float: 960381322.0 or 9.60381322E8 lost its leading zero.
-_FLOAT_CELL = re.compile(r"^\d+\.0+$|^\d(\.\d+)?[eE]\+?\d+$")
+# A spreadsheet float: 960381322.0 lost its leading zero.
+_FLOAT_CELL = re.compile(r"^\d+\.0+$")
+# The same in scientific notation (9.60381322E+08, or 9,60381322E+08 from French Excel); when
+# the mantissa is shorter than the exponent (1.4E+08) it is a display rounded to a few digits.
+_SCIENTIFIC_CELL = re.compile(r"^(\d)(?:[.,](\d+))?[eE]\+?(\d+)$")
 # Two numbers in one cell ("01 42 68 53 00 / 06 12 34 56 78"): tried one by one.
 _ALTERNATIVES = re.compile(r"\s*/\s*")
 # Punctuation people type inside a number; "(0)" is kept apart (see _french_digits).
@@ -68,8 +71,31 @@ def _clean(raw: object) -> str:
     text = str(raw).strip()
     if _FLOAT_CELL.match(text):
         return str(int(float(text)))
+    scientific = _SCIENTIFIC_CELL.match(text)
+    if scientific:
+        return _exact_digits(scientific) or ""
     match = _NUMBER_RUN.search(text)
     return match.group(0) if match else ""
+
+
+def _exponent(scientific: re.Match[str]) -> int:
+    digits = scientific.group(3).lstrip("0")
+    return int(digits or "0") if len(digits) < 10 else 10**10  # int() refuses 4,300 digits
+
+
+def _exact_digits(scientific: re.Match[str]) -> str | None:
+    """`9.60381322E+08` -> `960381322`; None unless every digit up to the units is written:
+    `1.4E+08` may be 140123456 as Excel shows it in a narrow column, another company's line."""
+    fraction, exponent = scientific.group(2) or "", _exponent(scientific)
+    if len(fraction) < exponent or fraction[exponent:].strip("0"):
+        return None
+    return scientific.group(1) + fraction[:exponent]
+
+
+def is_rounded_number(cell: str) -> bool:
+    """A number in scientific notation whose last digits were rounded away (`1.4E+08`)."""
+    scientific = _SCIENTIFIC_CELL.match(cell.strip())
+    return scientific is not None and len(scientific.group(2) or "") < _exponent(scientific)
 
 
 def _time_zone(number: phonenumbers.PhoneNumber, kind: int, e164: str, region: str) -> str:

@@ -6,6 +6,7 @@ they abort or exhaust that process, not the test run.
 
 from __future__ import annotations
 
+import csv
 import struct
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from prospect_tui.cli import main
 from prospect_tui.core import UserError
 from prospect_tui.core.importing import batch, import_file
 from prospect_tui.core.store import Store
@@ -102,8 +104,11 @@ def _text(text: str) -> bytes:
     return struct.pack("<I", len(text)) + text.encode("utf-16-le")
 
 
-def write_xlsb(path: Path, rows: dict[int, list[tuple[int, str]]]) -> Path:
-    """A minimal xlsb written by hand (no tool writes one): rows of (column, inline text)."""
+def write_xlsb(
+    path: Path, rows: dict[int, list[tuple[int, str]]], target: str = "worksheets/sheet1.bin"
+) -> Path:
+    """A minimal xlsb written by hand (no tool writes one): rows of (column, inline text), the
+    sheet stored at `xl/` + `target`."""
     workbook = (
         _record(0x83)  # BrtBeginBook
         + _record(0x8F)  # BrtBeginBundleShs
@@ -127,22 +132,24 @@ def write_xlsb(path: Path, rows: dict[int, list[tuple[int, str]]]) -> Path:
         archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", XLSX_PARTS["_rels/.rels"].replace(".xml", ".bin"))
         archive.writestr("xl/workbook.bin", workbook)
-        rels = XLSX_PARTS["xl/_rels/workbook.xml.rels"].replace("sheet1.xml", "sheet1.bin")
+        rels = XLSX_PARTS["xl/_rels/workbook.xml.rels"].replace("worksheets/sheet1.xml", target)
         archive.writestr("xl/_rels/workbook.bin.rels", rels)
-        archive.writestr("xl/worksheets/sheet1.bin", bytes(sheet))
+        archive.writestr("xl/" + target, bytes(sheet))
     return path
 
 
 XLSB_HEADER_ROWS = {0: [(0, "Société"), (1, "Tél")], 1: [(0, "Alpha"), (1, "01 42 68 53 00")]}
 
 
-def test_an_xlsb_is_read_and_its_last_cell_measured_first(tmp_path: Path):
-    small = write_xlsb(tmp_path / "leads.xlsb", XLSB_HEADER_ROWS)
+@pytest.mark.parametrize("target", ["worksheets/sheet1.bin", "worksheets/imported/feuille.bin"])
+def test_an_xlsb_is_read_and_its_last_cell_measured_first(tmp_path: Path, target: str):
+    small = write_xlsb(tmp_path / "leads.xlsb", XLSB_HEADER_ROWS, target)
     done = prospect(tmp_path, small)
     assert done.returncode == 0, done.stderr[-300:]
     assert "1 imported" in done.stdout, done.stdout
 
-    far = write_xlsb(tmp_path / "far.xlsb", {**XLSB_HEADER_ROWS, 1048575: [(16383, "x")]})
+    far_rows = {**XLSB_HEADER_ROWS, 1048575: [(16383, "x")]}
+    far = write_xlsb(tmp_path / "far.xlsb", far_rows, target)
     assert far.stat().st_size < 2000
     done = prospect(tmp_path, far)
     assert done.returncode == 2, done.stderr[-300:]  # the reader aborts (-6) without the check
@@ -224,12 +231,43 @@ def test_a_sheet_name_is_cut_in_the_error(tmp_path: Path, store: Store):
 
 @pytest.mark.parametrize("chunk", [1, 5, 17, 1024 * 1024])
 def test_xlsb_records_are_measured_across_read_chunks(tmp_path: Path, monkeypatch, chunk: int):
-    from prospect_tui.core.importing import spreadsheets
+    from prospect_tui.core.importing import sheet_measure
 
     long_text = "x" * 300  # a record longer than a chunk, and sizes written on two bytes
     rows = {0: [(0, "Société"), (1, long_text)], 41: [(2, "a"), (7, long_text)], 42: [(3, "b")]}
     path = write_xlsb(tmp_path / "chunks.xlsb", rows)
-    monkeypatch.setattr(spreadsheets, "_SCAN_CHUNK", chunk)
+    monkeypatch.setattr(sheet_measure, "_SCAN_CHUNK", chunk)
     with zipfile.ZipFile(path) as archive, archive.open("xl/worksheets/sheet1.bin") as part:
-        extent = spreadsheets._xlsb_extent(part)
+        extent = sheet_measure.xlsb_extent(part)
     assert (extent.rows, extent.columns) == (43, 8)
+
+
+def test_a_phone_rounded_by_excel_goes_to_the_rejects_with_its_reason(tmp_path: Path, capsys):
+    """`1.4E+08` is how Excel shows 0140123456 in a narrow column: not a number to call."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    rows = [["Société", "Tél"], ["Rounded", "1.4E+08"], ["Rounded FR", "1,4E+08"],
+            ["Exact", "1.40123456E+08"], ["Exact FR", "1,40123457E+08"],
+            ["Float", 960381322.0]]  # fmt: skip
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "sci.xlsx"
+    book.save(path)
+    rejects = tmp_path / "rejects.csv"
+    store_path = tmp_path / "p.db"
+    code = main(["--db", str(store_path), "import", str(path), "--rejects", str(rejects)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "5 rows read: 3 imported, 0 duplicates, 2 invalid phone numbers" in out
+    with open(rejects, encoding="utf-8-sig", newline="") as stream:
+        rows_out = csv.DictReader(stream, delimiter=";")
+        rejected = [(row["reason"], row["Société"]) for row in rows_out]
+    assert rejected == [("rounded_phone", "Rounded"), ("rounded_phone", "Rounded FR")]
+    store = Store(store_path)
+    phones = store.rows("SELECT company, phone_e164 FROM leads ORDER BY id")
+    store.close()
+    assert [(p["company"], p["phone_e164"]) for p in phones] == [
+        ("Exact", "+33140123456"),
+        ("Exact FR", "+33140123457"),
+        ("Float", "+33960381322"),
+    ]

@@ -43,7 +43,8 @@ PARIS = "+33142685300"
         142685300,
         142685300.0,
         "142685300.0",
-        "1.426853E8",
+        "1.42685300E8",
+        "1,42685300E+08",  # French Excel's decimal comma
         "01 42 68 53 00 / 06 12 34 56 78",
     ],
 )
@@ -60,7 +61,8 @@ def test_every_usual_spelling_gives_the_same_number(cell: object) -> None:
 @pytest.mark.parametrize(
     "cell",
     [None, "", "   ", "N/A", "n.c.", "pas de numéro", "12345", "01 23 45", "0000000000",
-     "+33 0 00 00 00 00", "01 23 45 67 89 12 34", 12345.0, 1.5, "06 12 34 56", "+999 123"],
+     "+33 0 00 00 00 00", "01 23 45 67 89 12 34", 12345.0, 1.5, "06 12 34 56", "+999 123",
+     "1.426853E8", "1.4E+08", "1,4E+08", "1.4268530012E+08", "1E+" + "0" * 5000],
 )  # fmt: skip
 def test_unusable_cells_are_not_numbers(cell: object) -> None:
     assert parse_phone(cell) is None

@@ -30,6 +30,7 @@ from prospect_tui.core.files import write_private
 from prospect_tui.core.importing.layout import shown_path
 from prospect_tui.core.importing.lead_file import LeadFile, describe_layout, read_lead_file
 from prospect_tui.core.importing.phone_pool import Parsed, PhonePool
+from prospect_tui.core.phones import is_rounded_number
 from prospect_tui.core.provenance import provenance
 from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
@@ -263,10 +264,14 @@ class _Batch:
         known = _companies_by_phone(self.conn, {p[0] for p in phones if p is not None})
         leads: list[tuple[Any, ...]] = []
         rejected: list[list[Any]] = []
+        phone_column = self.lead_file.mapping["phone"]
         for (line, row), phone, values in zip(chunk, phones, prepared, strict=True):
             if phone is None:
                 report.invalid_phone += 1
-                rejected.append([line, "invalid_phone", "", "", *row])
+                # 1.4E+08 is a number Excel rounded for display: say so, the vendor can fix it.
+                rounded = is_rounded_number(row[phone_column])
+                reason = "rounded_phone" if rounded else "invalid_phone"
+                rejected.append([line, reason, "", "", *row])
                 continue
             e164 = phone[0]
             email = values[EMAIL]
