@@ -18,6 +18,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,71 @@ USER = arg("--user", metavar="NAME", help="who you are, for the roles (default: 
 CALLER = arg("--caller", metavar="NAME", help="your name on the calls (default: OS user name)")
 CAMPAIGN = arg("--campaign", metavar="NAME", help="campaign to call (default: the latest)")
 JSON = arg("--json", action="store_true", help="print JSON")
+
+
+# The years a date option may name: no call of this app is before 1970 or after 2200, and
+# near year 1 or 9999 a week or a time zone added to the day overflows.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def day_option(flag: str, parse: Callable[[str], date] | None = None) -> Callable[[str], str]:
+    """An argparse type: a day from FIRST_YEAR to LAST_YEAR, kept as typed (the command parses
+    it again); anything else is one line naming `flag`. `parse` defaults to the stats' days
+    (2026-11-23 or 23/11/2026)."""
+
+    def checked(text: str) -> str:
+        if not text.strip():  # an option given empty means "not given", as before
+            return text
+        from prospect_tui.core.stats import parse_day
+
+        try:
+            day = (parse or parse_day)(text)
+        except UserError as error:
+            raise UserError(f"{flag}: {error}") from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise UserError(f"{flag}: {text[:40]!r} is not a day from {FIRST_YEAR} to {LAST_YEAR}")
+        return text
+
+    return checked
+
+
+def iso_moment(text: str) -> date:
+    """A day or a moment as `export optins --since` reads it (2026-11-01, 2026-11-01T09:00)."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"not a date: {text[:40]!r} (use YYYY-MM-DD)") from None
+
+
+def whole_option(flag: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else one line naming `flag`."""
+
+    def checked(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise UserError(f"{flag}: a whole number from {low} to {high}, not {text[:40]!r}")
+        return value
+
+    return checked
+
+
+def positive_option(flag: str, high: float) -> Callable[[str], float]:
+    """An argparse type: a number above 0 and at most `high` (never NaN or infinite), else one
+    line naming `flag`."""
+
+    def checked(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0 < value <= high:  # NaN fails every comparison, so it is refused here too
+            raise UserError(f"{flag}: a number above 0 and at most {high:g}, not {text[:40]!r}")
+        return value
+
+    return checked
 
 
 def figures_of(help: str) -> Option:
@@ -173,11 +239,22 @@ def cmd_session(args: argparse.Namespace) -> int:
 # `prospect serve` and `prospect demo --serve`.
 SERVE_OPTIONS = (
     arg("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)"),
-    arg("--port", type=int, default=8000, help="port to listen on (8000)"),
+    arg(
+        "--port",
+        type=whole_option("--port", 1, 65535),
+        default=8000,
+        help="port to listen on (8000)",
+    ),
     arg("--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"),
     arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
     arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
-    arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
+    arg(
+        "--session-hours",
+        type=positive_option("--session-hours", 720),
+        default=12.0,
+        metavar="H",
+        help="idle expiry (12; at most 720)",
+    ),
     arg(
         "--max-sessions",
         type=int,
@@ -281,7 +358,12 @@ OUTPUT = arg("-o", "--output", type=Path, help="file to write (default: stdout C
     OUTPUT,
     arg("--format", choices=("csv", "xlsx"), help="default: from -o, else csv"),
     arg("--campaign", help="only this campaign"),
-    arg("--since", metavar="DATE", help="consent given on or after (2026-11-01)"),
+    arg(
+        "--since",
+        type=day_option("--since", iso_moment),
+        metavar="DATE",
+        help="consent given on or after (2026-11-01)",
+    ),
     figures_of("only consents this caller captured (supervisors; others get their own)"),
     USER,
     arg(
@@ -386,8 +468,20 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
     "call statistics",
     arg("--campaign", help="only this campaign"),
     arg("--period", choices=("today", "week", "lastweek", "month"), help="default: all time"),
-    arg("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)"),
-    arg("--to", dest="date_to", metavar="DATE", help="last day (default: today)"),
+    arg(
+        "--from",
+        dest="date_from",
+        type=day_option("--from"),
+        metavar="DATE",
+        help="first day (YYYY-MM-DD)",
+    ),
+    arg(
+        "--to",
+        dest="date_to",
+        type=day_option("--to"),
+        metavar="DATE",
+        help="last day (default: today)",
+    ),
     figures_of(THEIR_FIGURES),
     USER,
     arg(
@@ -462,6 +556,7 @@ def questions_stats(
         nargs="?",
         const="",
         default="",
+        type=day_option("--week"),
         metavar="DATE",
         help="any day of the week to report (default: last week, Monday to Sunday)",
     ),
@@ -572,8 +667,18 @@ def cmd_campaign_questionnaire(args: argparse.Namespace) -> int:
     arg("name", metavar="NAME"),
     arg("--from", dest="source", metavar="SOURCE", required=True, help="the source campaign"),
     arg("--outcome", default="opt_in", help="latest outcomes to keep, comma-separated (opt_in)"),
-    arg("--since", metavar="DATE", help="latest call on or after this day"),
-    arg("--until", metavar="DATE", help="latest call on or before this day"),
+    arg(
+        "--since",
+        type=day_option("--since"),
+        metavar="DATE",
+        help="latest call on or after this day",
+    ),
+    arg(
+        "--until",
+        type=day_option("--until"),
+        metavar="DATE",
+        help="latest call on or before this day",
+    ),
     arg("--questionnaire", metavar="FILE", type=Path, help="attach this one"),
     arg("--json", action="store_true", help="print a JSON object"),
     USER,
@@ -676,7 +781,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
 @command(
     "verify-emails",
     "mark addresses deliverable by their domain (MX)",
-    arg("--timeout", type=float, default=3.0, metavar="S", help="DNS timeout per query (3)"),
+    arg(
+        "--timeout",
+        type=positive_option("--timeout", 300),
+        default=3.0,
+        metavar="S",
+        help="DNS timeout per query (3; at most 300)",
+    ),
     arg("--json", action="store_true", help="print a JSON object"),
 )
 def cmd_verify_emails(args: argparse.Namespace) -> int:
@@ -867,7 +978,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     printable_stdout()
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UserError as error:  # an option's value its type refused (day_option...)
+        return fail(str(error))
     try:
         code = args.handler(args)
         # A full device or a closed pipe shows here, not as "Exception ignored" at exit.

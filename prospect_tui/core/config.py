@@ -13,12 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prospect_tui.core import UserError
+from prospect_tui.core.files import read_small_text
 from prospect_tui.core.locations import config_path
 
 # The alphabets core/emails.py can spell an address with (a test keeps the two equal).
 PHONETIC_ALPHABETS = ("fr", "intl")
 # What screens/session.py fills into dial_command: +33142685300 and tel:+33142685300.
 DIAL_PLACEHOLDERS = ("e164", "tel")
+# A config is a few lines: anything near this size is not one.
+MAX_CONFIG_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -135,14 +138,7 @@ def load_config(path: Path) -> Config:
     usual way to say "no config" in a script)."""
     if not path.exists() or path == Path(os.devnull):
         return Config()
-    if not path.is_file():
-        raise UserError(f"{path}: not a config file (it is a folder or a device)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"{path}: not a valid TOML config ({error})") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the config ({error.strerror})") from None
+    text = read_small_text(path, "config file", MAX_CONFIG_BYTES)
     if not text.strip():
         return Config()
     import tomllib
@@ -151,6 +147,8 @@ def load_config(path: Path) -> Config:
         return parse_config(tomllib.loads(text), path)
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not a valid TOML config ({error})") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise UserError(f"{path}: not a config: arrays or tables nested too deeply") from None
 
 
 @cache

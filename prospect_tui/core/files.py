@@ -1,21 +1,68 @@
-"""The files the app writes: private (0600 files, 0700 folders) and whole or not at all.
+"""The files the app reads and writes: only regular files read, and private (0600 files, 0700
+folders) files written whole or not at all.
 
 Every report, export and rejects file goes through `write_private`: it is written under a
 temporary name beside its target and renamed only once complete, so a kill or a full disk
-leaves neither a partial file nor a file for work that never happened.
+leaves neither a partial file nor a file for work that never happened. Every file the user
+names is opened with `open_regular`: a FIFO or a device never blocks or streams forever.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
-from prospect_tui.core import UserError
+from prospect_tui.core import UserError, printable
 
 T = TypeVar("T")
+
+
+def open_regular(path: Path, what: str) -> BinaryIO:
+    """`path` opened for reading, refused in one line unless it is a regular file: a FIFO
+    would block and a device stream forever. `what` names what the file should be."""
+    name = printable(os.fspath(path))
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise UserError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{name}: is a folder, not a {what}") from None
+    except OSError as error:
+        raise UserError(f"{name}: cannot be read ({error.strerror})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(mode):
+            raise UserError(f"{name}: is a folder, not a {what}")
+        raise UserError(f"{name}: not a regular file (a pipe or a device); save it as a file")
+    os.set_blocking(descriptor, True)
+    return open(descriptor, "rb")
+
+
+def read_small_text(path: Path, what: str, max_bytes: int) -> str:
+    """The UTF-8 text (a BOM dropped) of the regular file `path`, of at most `max_bytes`.
+
+    Anything else (a FIFO, a device, a bigger file, bytes that are not UTF-8) is a one-line
+    UserError naming `path` and `what` it should be; at most `max_bytes` + 1 bytes are read,
+    whatever the file claims or grows to.
+    """
+    name = printable(os.fspath(path))
+    with open_regular(path, what) as opened:
+        try:
+            data = opened.read(max_bytes + 1)
+        except OSError as error:
+            raise UserError(f"{name}: cannot be read ({error.strerror})") from None
+    if len(data) > max_bytes:
+        raise UserError(f"{name}: more than {max_bytes:,} bytes, too big for a {what}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{name}: not UTF-8 text (byte {error.start + 1}), not a {what}") from None
 
 
 def private_folder(folder: Path) -> None:

@@ -33,6 +33,16 @@ DatabaseError = sqlite3.Error
 # How many migrations prospect_tui/core/schema.py holds (a test keeps the two equal): a
 # database that has applied them all opens without importing sqlite-utils (~40 ms).
 SCHEMA_VERSION = 10
+# The tables those migrations make (a test keeps the two equal): one missing from a database
+# that has applied them all is named when it opens, not met as an error mid-command.
+TABLES = frozenset(
+    {
+        "_sqlite_migrations", "access_log", "answer_audit", "answers", "call_effects",
+        "callbacks", "calls", "campaigns", "consent_events", "consent_head", "email_domains",
+        "hours_overrides", "import_batches", "interview_calls", "interviews", "lead_changes",
+        "leads", "pauses", "questionnaires", "suppressions", "unverified_exports", "users",
+    }
+)  # fmt: skip
 
 
 def _create_private(path: Path) -> None:
@@ -49,21 +59,35 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def connect(path: Path) -> sqlite3.Connection:
+# What SQLite says when it may not create or set up the WAL index (-shm) beside a file.
+_NO_WAL_INDEX = ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT")
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     """A connection to the database file `path`, for any thread.
 
-    In a read-only folder SQLite cannot create the WAL index (-shm) and refuses to read:
-    there the file is opened as an immutable read-only snapshot (nobody can write there).
+    `read_only` (SQLite's mode=ro) writes nothing to the file or its -wal, not even the
+    checkpoint SQLite runs when the last connection closes. Where SQLite cannot create the
+    WAL index (-shm) beside the file, a read-only folder, it is opened as an immutable
+    snapshot, unless a -wal holds changes such a snapshot would not see.
     """
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    if not read_only:
+        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    uri = f"file:{quote(os.fsencode(path.absolute()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
     except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not path.is_file():
-            raise
         conn.close()
-        uri = f"file:{quote(os.fsencode(path.absolute()))}?mode=ro&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        if getattr(error, "sqlite_errorname", "") not in _NO_WAL_INDEX:
+            raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise UserError(
+                f"{path}: its last changes are still in {wal.name} and its folder is read-only:"
+                " open it once where it can be written"
+            ) from None
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
     return conn
 
 
@@ -87,13 +111,17 @@ class Store:
             _create_private(self.path)
         elif not self.path.is_file():
             raise UserError(f"{self.path}: not a database file (a folder or a device)")
-        # EROFS or no write permission: still readable (stats, export); writes are refused.
-        self.read_only = not os.access(self.path, os.W_OK)
+        # EROFS or no write permission, on the file or on its folder (where SQLite keeps the
+        # -wal beside it): still readable (stats, export); writes are refused.
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        self.read_only = not (os.access(self.path, os.W_OK) and os.access(folder, os.W_OK))
         # Writers' turn lock (core/busy.py), opened at the first write: a file that is not
         # ours, or a read-only one, gets nothing created beside it.
         self._turns: busy.WriterTurns | None = None
         try:
-            self.conn = connect(self.path)
+            # Read-only until the file is known to be ours: another program's database, even
+            # with changes pending in its -wal, is refused without a byte of it changed.
+            self.conn = connect(self.path, read_only=True)
         except sqlite3.DatabaseError as error:
             raise UserError(f"{self.path}: not a prospect database ({error})") from None
         try:
@@ -108,6 +136,9 @@ class Store:
     def _prepare(self) -> None:
         """Check the file is ours, then set the connection up and migrate it if needed."""
         applied = self._applied_migrations()
+        if not self.read_only:
+            self.conn.close()
+            self.conn = connect(self.path)
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         # Only now, once the file is known to be ours (or empty): WAL is a change to it.
         if not self.read_only and self.scalar("PRAGMA journal_mode") != "wal":
@@ -149,6 +180,13 @@ class Store:
             raise UserError(
                 f"{self.path}: made by a newer prospect-tui (schema {applied} > "
                 f"{SCHEMA_VERSION}); upgrade prospect-tui to open it"
+            )
+        missing = sorted(TABLES - set(tables)) if applied == SCHEMA_VERSION else []
+        if missing:
+            raise UserError(
+                f"{self.path}: the table {missing[0]!r} is missing"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                + ": this database was damaged; restore it from a backup"
             )
         return applied
 

@@ -51,8 +51,6 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.serve import http_log
     from prospect_tui.serve.server import ProspectServer, app_command
 
-    if args.session_hours <= 0:
-        raise UserError("--session-hours must be more than 0")
     if args.max_sessions is not None and not 1 <= args.max_sessions <= MAX_SESSIONS:
         raise UserError(f"--max-sessions must be between 1 and {MAX_SESSIONS}")
     campaign = getattr(args, "campaign", None)

@@ -374,7 +374,7 @@ def test_serve_mistakes_are_one_line(tmp_path):
     for options, message in (
         (["--certfile", "cert.pem"], "--certfile and --keyfile go together"),
         (["--certfile", "no.pem", "--keyfile", "no.key"], "cannot load"),
-        (["--session-hours", "0"], "--session-hours must be more than 0"),
+        (["--session-hours", "0"], "--session-hours: a number above 0 and at most 720"),
         (["--max-sessions", "0"], "--max-sessions must be between 1 and 10000"),
     ):
         done = subprocess.run(

@@ -9,7 +9,6 @@ import codecs
 import csv
 import io
 import os
-import stat
 from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from prospect_tui.core import UserError, printable
+from prospect_tui.core import UserError, files, printable
 
 SEPARATORS = (";", ",", "\t", "|")
 SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
@@ -72,24 +71,7 @@ codecs.register_error("prospect-lead-file", _fallback)
 def open_regular(path: Path) -> BinaryIO:
     """`path` opened for reading, refused unless it is a regular file (FIFOs and devices never
     block or stream forever)."""
-    name = shown_path(path)
-    try:
-        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a folder, not a lead file") from None
-    except OSError as error:
-        raise UserError(f"{name}: cannot be read ({error.strerror})") from None
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(descriptor)
-        if stat.S_ISDIR(mode):
-            raise UserError(f"{name}: is a folder, not a lead file")
-        raise UserError(f"{name}: not a regular file (a pipe or a device); save it as a file")
-    os.set_blocking(descriptor, True)
-    return open(descriptor, "rb")
+    return files.open_regular(path, "lead file")
 
 
 def detect_encoding(sample: bytes) -> str:

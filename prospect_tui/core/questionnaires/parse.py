@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from prospect_tui.core import UserError
+from prospect_tui.core.files import read_small_text
 from prospect_tui.core.questionnaires.model import (
     EXTRA_PREFIX,
     LEAD_FIELDS,
@@ -27,6 +29,10 @@ MAX_QUESTIONS = 500
 MAX_CHOICES = 100
 SNAKE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*question[ \t]*\]\]", re.MULTILINE)
+_KEY = re.compile(r"\s*([^\s=]+)\s*=")
+_ID = re.compile(r"""^\s*id\s*=\s*["']([^"']*)["']""", re.MULTILINE)
+# Names a show_if error lists before "and N more".
+SHOWN_NAMES = 3
 _TOP_KEYS = {"title", "partial_threshold", "question"}
 _COMMON_KEYS = {"id", "type", "text", "required", "show_if"}
 # What each type accepts beyond the common keys: a key elsewhere is a mistake worth naming.
@@ -51,18 +57,23 @@ class QuestionnaireError(UserError):
 
 
 def _lines(text: str) -> list[int]:
-    return [text.count("\n", 0, found.start()) + 1 for found in _HEADER.finditer(text)]
+    """The line of each `[[question]]` header, counted on from the previous one."""
+    lines, line, counted = [], 1, 0
+    for found in _HEADER.finditer(text):
+        line += text.count("\n", counted, found.start())
+        counted = found.start()
+        lines.append(line)
+    return lines
 
 
-def _key_line(text: str, start: int, end: int | None, key: str) -> int:
-    """The line of `key = ...` between lines start and end (the header's line if not found)."""
-    lines = text.splitlines()
-    stop = len(lines) if end is None else end - 1
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number in range(start, stop):
-        if pattern.match(lines[number]):
-            return number + 1
-    return start
+def _questions(kind: str, names: list[str]) -> str:
+    """The questions a show_if error names: "a later question ('x')", or, for many,
+    "unknown questions ('a', 'b', 'c' and 8,997 more)"."""
+    if len(names) == 1:
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} question ({names[0]!r})"
+    shown = ", ".join(repr(name) for name in names[:SHOWN_NAMES])
+    more = len(names) - SHOWN_NAMES
+    return f"{kind} questions ({shown}{f' and {more:,} more' if more > 0 else ''})"
 
 
 def _field_allowed(name: str) -> bool:
@@ -83,6 +94,27 @@ class _Checker:
         self.name = name
         self.errors: list[str] = []
         self.headers = _lines(text)
+        self.lines = text.splitlines()
+        # Each stretch of lines is indexed once (key -> first line): a file of thousands of
+        # errors is checked in one pass, not one pass per error.
+        self.key_lines: dict[tuple[int, int], dict[str, int]] = {}
+
+    def key_line(self, start: int, end: int | None, key: str) -> int:
+        """The line of `key = ...` between lines start and end (the header's line if not found)."""
+        stop = len(self.lines) if end is None else end - 1
+        found = self.key_lines.get((start, stop))
+        if found is None:
+            found = {}
+            for number in range(start, stop):
+                if key_match := _KEY.match(self.lines[number]):
+                    found.setdefault(key_match.group(1), number + 1)
+            self.key_lines[(start, stop)] = found
+        return found.get(key, start)
+
+    @cached_property
+    def ids_in_text(self) -> set[str]:
+        """Every `id = "..."` written in the file, earlier or later."""
+        return set(_ID.findall(self.text))
 
     def error(self, line: int, message: str, question: str | None = None) -> None:
         where = f"{self.name}:{line}:" if line else f"{self.name}:"
@@ -96,7 +128,7 @@ class _Checker:
         if key is None:
             return start
         end = self.headers[index + 1] if index + 1 < len(self.headers) else None
-        return _key_line(self.text, start, end, key)
+        return self.key_line(start, end, key)
 
     def read(self) -> Questionnaire | None:
         try:
@@ -104,14 +136,17 @@ class _Checker:
         except tomllib.TOMLDecodeError as error:
             self.syntax_error(error)
             return None
+        except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+            self.error(0, "arrays or tables nested too deeply")
+            return None
         for key in sorted(set(data) - _TOP_KEYS):
-            self.error(_key_line(self.text, 0, None, key), f"unknown key {key!r}")
+            self.error(self.key_line(0, None, key), f"unknown key {key!r}")
         title = data.get("title", "")
         if not isinstance(title, str) or not title.strip():
-            self.error(_key_line(self.text, 0, None, "title"), "title: a non-empty text is needed")
+            self.error(self.key_line(0, None, "title"), "title: a non-empty text is needed")
         threshold = data.get("partial_threshold", 0.5)
         if not _number(threshold) or not 0 <= threshold <= 1:
-            line = _key_line(self.text, 0, None, "partial_threshold")
+            line = self.key_line(0, None, "partial_threshold")
             self.error(line, "partial_threshold: a share between 0 and 1 is needed (0.5)")
         raw = data.get("question", [])
         if not isinstance(raw, list) or not raw:
@@ -209,13 +244,16 @@ class _Checker:
         except ShowIfError as error:
             fail("show_if", f"show_if: {error}")
             return None
-        for name in references(tree):
+        later: list[str] = []
+        unknown: list[str] = []
+        for name in dict.fromkeys(references(tree)):
             if name == qid:
                 fail("show_if", f"show_if names the question itself ({name!r})")
             elif name not in seen:
-                later = re.search(rf"""^\s*id\s*=\s*["']{re.escape(name)}["']""", self.text, re.M)
-                where = "a later question" if later else "an unknown question"
-                fail("show_if", f"show_if names {where} ({name!r}): only earlier ones")
+                (later if name in self.ids_in_text else unknown).append(name)
+        for names, kind in ((later, "later"), (unknown, "unknown")):
+            if names:
+                fail("show_if", f"show_if names {_questions(kind, names)}: only earlier ones")
         return tree
 
     def type_fields(self, kind: str, item: dict[str, Any], fail: Any) -> dict[str, Any]:
@@ -313,17 +351,6 @@ def parse_questionnaire(text: str, name: str = "questionnaire") -> Questionnaire
 
 
 def read_questionnaire(path: Path) -> Questionnaire:
-    """A questionnaire file, read and validated (size checked before it is read)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UserError(f"{path}: {size} bytes, a questionnaire holds at most 1 MB")
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read ({error.strerror})") from None
+    """A questionnaire file, read and validated (a regular file of at most 1 MB)."""
+    text = read_small_text(Path(path), "questionnaire (TOML)", MAX_FILE_BYTES)
     return parse_questionnaire(text, str(path))

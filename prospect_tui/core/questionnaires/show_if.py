@@ -23,7 +23,11 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_BLANK = re.compile(r"\s*\Z")
 KEYWORDS = frozenset({"and", "or", "not", "in"})
+# How deep `not`, brackets and lists may nest: the parser and `evaluate` recurse once per
+# level, and thousands of levels would exhaust Python's stack (a RecursionError).
+MAX_NESTING = 32
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
 
@@ -67,9 +71,10 @@ class Not:
 
 @dataclass(frozen=True)
 class Both:
+    """A chain `a and b and c` as one node: however long, it adds one level, not one each."""
+
     op: str  # "and" or "or"
-    left: Condition
-    right: Condition
+    parts: tuple[Condition, ...]
 
 
 Operand = Literal | ListOf | Ref
@@ -80,7 +85,7 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     at = 0
     while at < len(text):
-        if text[at:].strip() == "":
+        if _BLANK.match(text, at):
             break
         found = _TOKEN.match(text, at)
         if found is None or found.end() == at:
@@ -100,6 +105,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.position = 0
+        self.nesting = 0
 
     def peek(self, offset: int = 0) -> Token | None:
         index = self.position + offset
@@ -121,28 +127,39 @@ class _Parser:
         token = self.peek(offset)
         return token is not None and token.kind in ("op", "keyword") and token.text == text
 
+    def deeper(self, token: Token) -> None:
+        """Enter one more level of `not`, brackets or list, refused beyond MAX_NESTING."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ShowIfError(
+                f"nested more than {MAX_NESTING} levels deep (not, brackets) at column {token.at}"
+            )
+
     def condition(self) -> Condition:
-        left = self.conjunction()
+        parts = [self.conjunction()]
         while self.at("or"):
             self.take()
-            left = Both("or", left, self.conjunction())
-        return left
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else Both("or", tuple(parts))
 
     def conjunction(self) -> Condition:
-        left = self.negation()
+        parts = [self.negation()]
         while self.at("and"):
             self.take()
-            left = Both("and", left, self.negation())
-        return left
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else Both("and", tuple(parts))
 
     def negation(self) -> Condition:
         if self.at("not"):
-            self.take()
-            return Not(self.negation())
+            self.deeper(self.take())
+            negated = Not(self.negation())
+            self.nesting -= 1
+            return negated
         if self.at("("):  # brackets group conditions; a list of literals only follows `in`
-            self.take()
+            self.deeper(self.take())
             inner = self.condition()
             self.expect(")")
+            self.nesting -= 1
             return inner
         return self.comparison()
 
@@ -168,6 +185,7 @@ class _Parser:
             return Ref(token.text)
         if token.text in ("[", "("):
             closing = "]" if token.text == "[" else ")"
+            self.deeper(token)
             items: list[Literal] = []
             while not self.at(closing):
                 item = self.operand()
@@ -177,6 +195,7 @@ class _Parser:
                 if not self.at(closing):
                     self.expect(",")
             self.take()
+            self.nesting -= 1
             return ListOf(tuple(items))
         raise ShowIfError(f"unexpected {token.text!r} at column {token.at}")
 
@@ -202,7 +221,7 @@ def references(tree: Condition | Operand) -> list[str]:
     if isinstance(tree, Not):
         return references(tree.operand)
     if isinstance(tree, Both):
-        return references(tree.left) + references(tree.right)
+        return [name for part in tree.parts for name in references(part)]
     return []
 
 
@@ -242,9 +261,8 @@ def _compare(op: str, left: object, right: object) -> bool:
 def evaluate(tree: Condition, answers: Mapping[str, Value]) -> bool:
     """Whether the condition holds for these answers (question id -> value)."""
     if isinstance(tree, Both):
-        if tree.op == "and":
-            return evaluate(tree.left, answers) and evaluate(tree.right, answers)
-        return evaluate(tree.left, answers) or evaluate(tree.right, answers)
+        holds = (evaluate(part, answers) for part in tree.parts)
+        return all(holds) if tree.op == "and" else any(holds)
     if isinstance(tree, Not):
         return not evaluate(tree.operand, answers)
     return _compare(tree.op, _value(tree.left, answers), _value(tree.right, answers))

@@ -424,9 +424,8 @@ def _lead_funnel(path: Path, where: str, params: dict[str, Any]) -> dict[str, in
     The stages nest (an opt-in reached the manager, who was reached past the switchboard),
     so each lead's best call level is enough: one sort by lead, one small aggregate.
     """
-    conn = connect(path)
+    conn = connect(path, read_only=True)
     try:
-        conn.execute("PRAGMA query_only = ON")
         levels = dict(
             conn.execute(
                 "SELECT level, count(*) FROM (SELECT max(CASE WHEN outcome = 'opt_in' THEN 3"
