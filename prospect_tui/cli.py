@@ -574,6 +574,27 @@ def cmd_consent_verify(args: argparse.Namespace) -> int:
 
 
 @command(
+    "consent seal",
+    "seal an older, unkeyed consent log with the key (supervisors; recorded)",
+    USER,
+    arg(
+        "--replace",
+        action="store_true",
+        help="also when the head kept beside the key knows this log longer"
+        " (a database replaced on purpose; said in the seal's event)",
+    ),
+)
+def cmd_consent_seal(args: argparse.Namespace) -> int:
+    from prospect_tui.core.config import user_config
+    from prospect_tui.core.consent import seal
+    from prospect_tui.core.roles import actor_from_config
+
+    actor = actor_from_config(args.user or os_user(), user_config().supervisors)
+    print(seal(open_store(args), actor, replace_outside=args.replace).summary())
+    return 0
+
+
+@command(
     "optout",
     "withdraw consent and suppress addresses or numbers",
     arg("file", type=Path, help="CSV or plain list of emails / phone numbers"),
