@@ -523,7 +523,8 @@ def test_a_legacy_chain_sealed_by_a_supervisor_says_so(tmp_path, capsys):
     _legacy_database(tmp_path / "old.db").close()
     store = Store(tmp_path / "old.db")
     assert main(["--db", str(store.path), "consent", "seal", "--user", "anne"]) == 0
-    assert capsys.readouterr().out == "consent log sealed: 2 unkeyed events, by anne on 2026-11-23\n"
+    sealed = "consent log sealed: 2 unkeyed events, by anne on 2026-11-23\n"
+    assert capsys.readouterr().out == sealed
     assert main(["--db", str(store.path), "consent", "verify"]) == 0
     assert capsys.readouterr().out == (
         "consent log intact: 3 events (0 erased); sealed on 2026-11-23 by anne"
