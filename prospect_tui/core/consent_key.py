@@ -152,7 +152,10 @@ def _read_heads(key: ConsentKey) -> dict[str, Any]:
 
 def read_outside_head(key: ConsentKey, database: str) -> OutsideHead | None:
     """The head kept beside `key` for the database at `database` (its absolute path), if any."""
-    entry = _read_heads(key).get(database)
+    return _outside_entry(_read_heads(key).get(database))
+
+
+def _outside_entry(entry: Any) -> OutsideHead | None:
     if entry is None:
         return None
     try:
@@ -186,10 +189,10 @@ def write_outside_head(
     """
     with _heads_locked(key):
         databases = _read_heads(key)
-        old = databases.get(database)
+        old = _outside_entry(databases.get(database))
         if head is None:
             databases.pop(database, None)
-        elif replace or old is None or int(old.get("events", -1)) <= head.events:
+        elif replace or old is None or old.events <= head.events:
             entry = {"events": head.events, "last_hash": head.last_hash, "at": head.at}
             databases[database] = {**entry, "mac": head.expected_mac(key, database)}
         text = json.dumps({"databases": databases}, indent=1, sort_keys=True) + "\n"

@@ -320,3 +320,17 @@ def test_purge_from_the_year_1_is_one_line(store):
     assert done.stderr == (
         "prospect: error: --older-than 1y: reaches before the year 1 from 0001-01-01\n"
     )
+
+
+def test_the_demo_rebuilt_starts_a_new_log(tmp_path, capsys):
+    from prospect_tui.core.demo import build_demo
+
+    path = tmp_path / "demo.db"
+    store = build_demo(path)
+    opt_in(store, PEOPLE[:1], campaign="essai")
+    store.close()
+    # Deleted and rebuilt on purpose: its outside head goes with it, so it takes consents.
+    store = build_demo(path)
+    opt_in(store, PEOPLE[1:2], campaign="essai")
+    store.close()
+    assert verify(path, capsys)[0] == 0
