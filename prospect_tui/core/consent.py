@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,8 @@ def record_consent(
         "source": lead["source"] if lead else "",
     }
     key = load_key()
-    head = _head_for_append(conn, key, at)
+    database = database_name(conn)
+    head = _head_for_append(conn, key, database, at)
     last = conn.execute("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1").fetchone()
     row["prev_hash"] = last[0] if last else ""
     row["personal_hash"] = personal_digest(row)
@@ -137,9 +139,8 @@ def record_consent(
     if head is not None:
         head = replace(head, events=head.events + 1, last_hash=row["hash"])
         _write_head(conn, key, head)
-        database = database_name(conn)
         outside = OutsideHead(head.events, head.last_hash, at)
-        after_commit(conn, lambda: write_outside_head(key, database, outside))
+        after_commit(conn, lambda: write_outside_head(key, database, outside), key=database)
     return int(cursor.lastrowid or 0)
 
 
@@ -147,29 +148,37 @@ def database_name(conn: sqlite3.Connection) -> str:
     """The absolute path of the database file: what its outside head is kept under."""
     for _, name, file in conn.execute("PRAGMA database_list"):
         if name == "main":
-            return str(Path(file).resolve()) if file else ""
+            return _resolved(file or "")
     return ""
 
 
-def _head_for_append(conn: sqlite3.Connection, key: ConsentKey, at: str) -> ChainHead | None:
+@cache
+def _resolved(file: str) -> str:
+    # Resolving costs more than the rest of an append: once per file and process.
+    return str(Path(file).resolve()) if file else ""
+
+
+def _head_for_append(
+    conn: sqlite3.Connection, key: ConsentKey, database: str, at: str
+) -> ChainHead | None:
     """The head the next event extends (None: an unsealed older log), or why none may be added.
 
     Only a log with no events and no head starts keyed by itself; a log that lost its head
     or that is behind its outside head is refused, so nothing is added on top of tampering.
     """
     head = read_head(conn)
-    outside = read_outside_head(key, database_name(conn))
-    count = int(conn.execute("SELECT count(*) FROM consent_events").fetchone()[0])
-    problem = None
+    outside = read_outside_head(key, database)
     if head is not None:
         _check_key(head, key)
         problem = _outside_problem(conn, head.events, head.last_hash, outside, key)
-    elif outside is not None:
-        problem = _headless_problem(outside, count)
-    elif count == 0:
-        return _write_head(conn, key, ChainHead(0, "", at, 0, "", key.id))
     else:
-        problem = _downgrade_problem(_all_events(conn), key)
+        count = int(conn.execute("SELECT count(*) FROM consent_events").fetchone()[0])
+        if outside is not None:
+            problem = _headless_problem(outside, count)
+        elif count == 0:
+            return _write_head(conn, key, ChainHead(0, "", at, 0, "", key.id))
+        else:
+            problem = _downgrade_problem(_all_events(conn), key)
     if problem is not None:
         raise UserError(f"no consent event can be added: {problem}; see `prospect consent verify`")
     return head
@@ -215,12 +224,12 @@ def _outside_problem(
         )
     if outside.events == 0:
         return None
-    found = conn.execute(
-        "SELECT hash FROM consent_events ORDER BY id LIMIT 1 OFFSET ?", (outside.events - 1,)
-    ).fetchone()
-    at_outside = found[0] if found else ""
-    if outside.events == events:
-        at_outside = last_hash
+    at_outside = last_hash
+    if outside.events < events:
+        found = conn.execute(
+            "SELECT hash FROM consent_events ORDER BY id LIMIT 1 OFFSET ?", (outside.events - 1,)
+        ).fetchone()
+        at_outside = found[0] if found else ""
     if not hmac.compare_digest(at_outside, outside.last_hash):
         return (
             f"event {outside.events} is not the one the head kept outside the database"

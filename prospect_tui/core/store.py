@@ -68,18 +68,19 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 # Actions waiting for the commit of a connection's transaction, by id(conn) (the connection
-# is kept with them, so its id cannot be reused meanwhile).
-_AFTER_COMMIT: dict[int, tuple[sqlite3.Connection, list[Callable[[], None]]]] = {}
+# is kept with them, so its id cannot be reused meanwhile), each under its key.
+_AFTER_COMMIT: dict[int, tuple[sqlite3.Connection, dict[object, Callable[[], None]]]] = {}
 
 
-def after_commit(conn: sqlite3.Connection, action: Callable[[], None]) -> None:
+def after_commit(conn: sqlite3.Connection, action: Callable[[], None], key: object = None) -> None:
     """Run `action` once the transaction `conn` is in commits through Store.write (at once
-    outside a transaction); dropped if it rolls back. For a file that must follow the
-    database and never run ahead of it (the consent log's head kept beside the key)."""
+    outside a transaction); dropped if it rolls back. A later action under the same `key`
+    replaces the earlier one (one write of the last state, not one per row). For a file that
+    must follow the database and never run ahead of it (the consent head beside the key)."""
     if not conn.in_transaction:
         action()
         return
-    _AFTER_COMMIT.setdefault(id(conn), (conn, []))[1].append(action)
+    _AFTER_COMMIT.setdefault(id(conn), (conn, {}))[1][object() if key is None else key] = action
 
 
 def database_error(error: sqlite3.Error, path: Path) -> UserError | None:
@@ -248,7 +249,7 @@ class Store:
             if refused is None:
                 raise
             raise refused from None
-        for action in _AFTER_COMMIT.pop(id(self.conn), (self.conn, []))[1]:
+        for action in _AFTER_COMMIT.pop(id(self.conn), (self.conn, {}))[1].values():
             action()
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
