@@ -334,3 +334,15 @@ def test_the_demo_rebuilt_starts_a_new_log(tmp_path, capsys):
     opt_in(store, PEOPLE[1:2], campaign="essai")
     store.close()
     assert verify(path, capsys)[0] == 0
+
+
+def test_a_rolled_back_consent_leaves_the_outside_head_as_it_was(logged, capsys):
+    # Written before the commit, the outside head would run ahead of a log that rolled back,
+    # and the intact database would then look like an older copy.
+    store = Store(logged)
+    with pytest.raises(RuntimeError), store.write():
+        record_optout(store, ["p.lefevre@lefevre.fr"], caller="Élodie")
+        raise RuntimeError("the rest of the outcome failed")
+    store.close()
+    assert '"events": 4' in heads_path(load_key()).read_text()
+    assert verify(logged, capsys)[0] == 0
