@@ -378,7 +378,7 @@ def seal(store: Store, actor: Actor, *, replace_outside: bool = False) -> Sealed
         database = database_name(conn)
         outside = read_outside_head(key, database)
         if head is not None:
-            sealed = _accept_restored(conn, events, head, key, at, replace_outside)
+            sealed = _accept_restored(conn, events, head, outside, key, at, replace_outside)
         else:
             sealed = _seal_unkeyed(conn, events, outside, key, at, replace_outside)
         if outside is not None:
@@ -432,6 +432,7 @@ def _accept_restored(
     conn: sqlite3.Connection,
     events: list[dict[str, Any]],
     head: ChainHead,
+    outside: OutsideHead | None,
     key: ConsentKey,
     at: str,
     replace_outside: bool,
@@ -445,6 +446,8 @@ def _accept_restored(
     found = _keyed_problem(events, head, key)
     if found is not None:
         raise UserError(f"not sealed: {found[1]}")
+    if _outside_problem(conn, head.events, head.last_hash, outside, key) is None:
+        raise UserError("nothing to replace: the log matches the head kept beside the key")
     return OutsideHead(head.events, head.last_hash, at)
 
 

@@ -192,6 +192,8 @@ def test_an_older_copy_put_back_over_a_newer_outside_head(store, tmp_path, capsy
     assert main(["--db", str(store.path), "consent", "seal", "--replace"]) == 0
     assert "taken as restored" in capsys.readouterr().out
     assert verify(store.path, capsys)[0] == 0
+    assert main(["--db", str(store.path), "consent", "seal", "--replace"]) == 2
+    assert "nothing to replace" in capsys.readouterr().err
     last = Store(store.path).row("SELECT * FROM consent_events ORDER BY id DESC LIMIT 1")
     assert last["event"] == "sealed"
     assert (
