@@ -195,8 +195,8 @@ def forget_outside_head(path: Path) -> None:
 
 def _headless_problem(outside: OutsideHead, count: int) -> str:
     return (
-        f"the log has {count} events and no head, but its head kept outside the database"
-        f" says {outside.events} events on {outside.at[:10]}: emptied, stripped or replaced"
+        f"the log has {_events(count)} and no head, but its head kept outside the database"
+        f" says {_events(outside.events)} on {outside.at[:10]}: emptied, stripped or replaced"
     )
 
 
@@ -219,7 +219,7 @@ def _outside_problem(
         return f"the head kept outside the database in {heads_path(key)} does not match the key"
     if outside.events > events:
         return (
-            f"the log holds {events} events but had {outside.events} on {outside.at[:10]}"
+            f"the log holds {_events(events)} but had {outside.events} on {outside.at[:10]}"
             " (head kept outside the database): an older copy, or a cut log"
         )
     if outside.events == 0:
@@ -236,6 +236,10 @@ def _outside_problem(
             f" recorded on {outside.at[:10]} (rewritten or replaced)"
         )
     return None
+
+
+def _events(count: int) -> str:
+    return f"{count} event" if count == 1 else f"{count} events"
 
 
 def _downgrade_problem(events: list[dict[str, Any]], key: ConsentKey) -> str | None:
@@ -355,7 +359,7 @@ class Sealed:
     def summary(self) -> str:
         if self.restored:
             return (
-                f"consent log of {self.events} events taken as restored, by {self.by}"
+                f"consent log of {_events(self.events)} taken as restored, by {self.by}"
                 f" on {self.at[:10]}: the head kept beside the key follows it again"
             )
         return f"consent log sealed: {self.events} unkeyed events, by {self.by} on {self.at[:10]}"
@@ -386,7 +390,9 @@ def seal(store: Store, actor: Actor, *, replace_outside: bool = False) -> Sealed
             write_outside_head(key, database, sealed, replace=True)
         replaced = ""
         if outside is not None:
-            replaced = f"; the head kept outside said {outside.events} events on {outside.at[:10]}"
+            replaced = (
+                f"; the head kept outside said {_events(outside.events)} on {outside.at[:10]}"
+            )
         what = "taken as restored" if head is not None else "unkeyed events sealed"
         record_consent(
             conn,
