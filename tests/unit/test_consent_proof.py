@@ -253,9 +253,8 @@ def test_a_supervisor_seals_and_a_caller_is_refused(tmp_path, monkeypatch, capsy
     assert verify(db, capsys)[0] == 1
     assert main(["--db", str(db), "consent", "seal", "--user", "bob"]) == 2
     err = capsys.readouterr().err
-    assert err == (
-        "prospect: error: refused: only a supervisor may seal the consent log (bob is a caller)\n"
-    )
+    assert err.startswith("prospect: error: refused: only a supervisor may seal the consent log")
+    assert "bob" in err and err.count("\n") == 1
     assert verify(db, capsys)[0] == 1
     assert main(["--db", str(db), "consent", "seal", "--user", "anne"]) == 0
     assert (
