@@ -722,6 +722,24 @@ def cmd_consent_verify(args: argparse.Namespace) -> int:
 
 
 @command(
+    "consent seal",
+    "seal an older, unkeyed consent log with the key (supervisors; recorded)",
+    USER,
+    arg(
+        "--replace",
+        action="store_true",
+        help="also when the head kept beside the key knows this log longer"
+        " (a database replaced on purpose; said in the seal's event)",
+    ),
+)
+def cmd_consent_seal(args: argparse.Namespace) -> int:
+    from prospect_tui.core.consent import seal
+
+    print(seal(open_store(args), actor_of(args), replace_outside=args.replace).summary())
+    return 0
+
+
+@command(
     "optout",
     "withdraw consent and suppress addresses or numbers",
     arg("file", type=Path, help="CSV or plain list of emails / phone numbers"),

@@ -428,13 +428,15 @@ def seed(
             phone_e164=row[4],
             settings=settings,
         )
+    # A withdrawal suppresses the address and the number, as the app's opt-out does.
     conn.executemany(
         "INSERT OR IGNORE INTO suppressions (kind, hash, reason, added_by, added_at)"
-        " VALUES ('email', ?, 'withdrawn', '', ?)",
+        " VALUES (?, ?, 'withdrawn', '', ?)",
         [
-            (suppression_hash("email", lead_rows[lead][12]), to_iso(epoch))
+            (kind, suppression_hash(kind, lead_rows[lead][column]), to_iso(epoch))
             for epoch, event, lead, _, _ in consent_jobs
             if event == "withdrawn"
+            for kind, column in (("email", 12), ("phone", 4))
         ],
     )
     conn.execute("COMMIT")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from prospect_tui.core.consent import forget_outside_head
 from prospect_tui.core.importing import import_file
 from prospect_tui.core.questionnaires.demo import build_questionnaire_demos
 from prospect_tui.core.roles import SUPERVISOR, Actor
@@ -27,6 +28,7 @@ def build_demo(path: Path) -> Store:
     path = Path(path)
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
+    forget_outside_head(path)
     store = Store(path)
     # Any hour suits a demo: calling hours would leave the list empty at night.
     store.ensure_campaign(DEMO_CAMPAIGN, DEMO_SETTINGS)

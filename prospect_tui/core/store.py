@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
@@ -89,6 +89,22 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
             ) from None
         conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
     return conn
+
+
+# Actions waiting for the commit of a connection's transaction, by id(conn) (the connection
+# is kept with them, so its id cannot be reused meanwhile), each under its key.
+_AFTER_COMMIT: dict[int, tuple[sqlite3.Connection, dict[object, Callable[[], None]]]] = {}
+
+
+def after_commit(conn: sqlite3.Connection, action: Callable[[], None], key: object = None) -> None:
+    """Run `action` once the transaction `conn` is in commits through Store.write (at once
+    outside a transaction); dropped if it rolls back. A later action under the same `key`
+    replaces the earlier one (one write of the last state, not one per row). For a file that
+    must follow the database and never run ahead of it (the consent head beside the key)."""
+    if not conn.in_transaction:
+        action()
+        return
+    _AFTER_COMMIT.setdefault(id(conn), (conn, {}))[1][object() if key is None else key] = action
 
 
 def database_error(error: sqlite3.Error, path: Path) -> UserError | None:
@@ -259,6 +275,7 @@ class Store:
                     yield self.conn
                     self.conn.execute("COMMIT")
                 except BaseException:
+                    _AFTER_COMMIT.pop(id(self.conn), None)
                     # After SQLITE_FULL or an I/O error SQLite may have rolled back already: a
                     # second ROLLBACK would raise and hide the real error.
                     if self.conn.in_transaction:
@@ -270,6 +287,8 @@ class Store:
             if refused is None:
                 raise
             raise refused from None
+        for action in _AFTER_COMMIT.pop(id(self.conn), (self.conn, {}))[1].values():
+            action()
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)

@@ -156,10 +156,17 @@ def _legacy_database(path) -> sqlite3.Connection:
     return db.conn
 
 
-def test_migration_reseals_an_intact_legacy_chain(tmp_path):
+def test_migration_keeps_an_intact_legacy_chain_unsealed(tmp_path):
     _legacy_database(tmp_path / "old.db").close()
     store = Store(tmp_path / "old.db")
-    assert verify_chain(store)[0]
+    # Before: sealed at first use by whoever opened it, so a forged plain chain got sealed too.
+    assert verify_chain(store) == (
+        False,
+        None,
+        "consent log unsealed: 2 unkeyed events; a supervisor seals them with the key"
+        " (`prospect consent seal`)",
+    )
+    assert store.row("SELECT * FROM consent_head") is None
 
 
 def test_migration_does_not_seal_in_a_broken_legacy_chain(tmp_path):
@@ -513,15 +520,22 @@ def test_a_session_with_another_key_cannot_append(store, tmp_path, monkeypatch):
     assert len(events(store)) == 1
 
 
-def test_a_legacy_chain_is_sealed_once_and_says_so(tmp_path, capsys):
+def test_a_legacy_chain_sealed_by_a_supervisor_says_so(tmp_path, capsys):
     _legacy_database(tmp_path / "old.db").close()
     store = Store(tmp_path / "old.db")
+    assert main(["--db", str(store.path), "consent", "seal", "--user", "anne"]) == 0
+    sealed = "consent log sealed: 2 unkeyed events, by anne on 2026-11-23\n"
+    assert capsys.readouterr().out == sealed
     assert main(["--db", str(store.path), "consent", "verify"]) == 0
     assert capsys.readouterr().out == (
-        "consent log intact: 2 events (0 erased); sealed on 2026-11-23 from 2 unkeyed events\n"
+        "consent log intact: 3 events (0 erased); sealed on 2026-11-23 by anne"
+        " from 2 unkeyed events\n"
     )
     head = store.row("SELECT * FROM consent_head")
-    assert head["unkeyed_events"] == 2 and head["events"] == 2
+    assert head["unkeyed_events"] == 2 and head["events"] == 3
+    sealed = events(store)[-1]
+    assert (sealed["event"], sealed["caller"]) == ("sealed", "anne")
+    assert sealed["consent_text"] == "2 unkeyed events sealed"
     # Sealed: rewriting the old, plain-hashed part with recomputed hashes is caught too.
     store.conn.execute("DROP TRIGGER consent_events_no_update")
     _rehash_from(store, 1)
