@@ -18,7 +18,6 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
@@ -26,6 +25,7 @@ from prospect_tui.core import UserError, exporter
 from prospect_tui.core.config import home_zone
 from prospect_tui.core.report import write_report
 from prospect_tui.core.stats import Period, allowed_callers
+from prospect_tui.widgets.safe import safe
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -129,7 +129,7 @@ class ExportPathScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Content(f"{self.export.title}: write to (Enter, Esc to cancel)"))
+            yield Label(safe(f"{self.export.title}: write to (Enter, Esc to cancel)"))
             yield Input(str(Path.cwd() / self.export.file_name), id="export-path")
 
     @on(Input.Submitted, "#export-path")

@@ -8,9 +8,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from prospect_tui.widgets.safe import safe
 
 
 class NoteScreen(ModalScreen[str | None]):
@@ -22,7 +23,7 @@ class NoteScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Label(Content(self.title_text), classes="form-title")
+            yield Label(safe(self.title_text), classes="form-title")
             yield Input(placeholder="Type and press Enter", id="note")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 

@@ -5,16 +5,15 @@ Enter on a row puts its value in the editor; Enter there saves through the core.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import describe, set_setting
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import safe, safe_text
 
 SHOWN_WIDTH = 60
 
@@ -37,7 +36,7 @@ class SettingsScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            Content(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
+            safe(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
         )
         yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
         yield Input(placeholder="Pick a setting above", id="value", disabled=True)
@@ -56,7 +55,7 @@ class SettingsScreen(Screen[bool]):
         described = describe(self.store, self.campaign)
         for key, value in described["settings"].items():
             default = "default" if key in described["defaults"] else ""
-            table.add_row(Text(key), Text(_shown(value)), default, key=key)
+            table.add_row(safe_text(key), safe_text(_shown(value)), default, key=key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.key = str(event.row_key.value)
@@ -74,7 +73,7 @@ class SettingsScreen(Screen[bool]):
         try:
             set_setting(self.store, self.campaign, self.key, event.value)
         except UserError as problem:
-            error.update(Content(f"✗ {problem}"))
+            error.update(safe(f"✗ {problem}"))
             return
         error.update("")
         self.changed = True

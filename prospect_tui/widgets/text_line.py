@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from prospect_tui.core.text import visible
+
 
 class TextLine(Widget):
     DEFAULT_CSS = "TextLine { height: 1; }"
@@ -20,7 +22,9 @@ class TextLine(Widget):
         self._text = ""
 
     def set(self, text: str) -> None:
-        """Show `text` (taken as typed: no markup); redrawn only when it changed."""
+        """Show `text` (taken as typed: no markup, controls visible); redrawn only when it
+        changed."""
+        text = visible(text)
         if text != self._text:
             self._text = text
             self.refresh()
