@@ -45,6 +45,10 @@ class LeadFileTree(DirectoryTree):
     def filter_paths(self, paths):
         return [p for p in paths if p.is_dir() or p.suffix.lower() in LEAD_SUFFIXES]
 
+    def process_label(self, label):
+        # A file name is outside text: as written (not markup), its controls visible.
+        return super().process_label(safe_text(label) if isinstance(label, str) else label)
+
 
 class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
