@@ -37,6 +37,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.store import Store
+from prospect_tui.core.text import visible
 from prospect_tui.widgets.safe import safe
 from prospect_tui.widgets.text_line import TextLine
 
@@ -180,7 +181,7 @@ class QuestionnairePanel(Vertical, can_focus=True):
         if self.is_typed(question):
             typed.add_class("typed")
             given = self.given(question)
-            prefill = lead_field(self.lead, question.prefill) if question.prefill else ""
+            prefill = visible(lead_field(self.lead, question.prefill)) if question.prefill else ""
             value = value_text(question, given) if given and given.substantive else prefill
             typed.value = value
             typed.cursor_position = len(value)
