@@ -25,7 +25,7 @@ from prospect_tui.core import UserError, exporter
 from prospect_tui.core.config import home_zone
 from prospect_tui.core.report import write_report
 from prospect_tui.core.stats import Period, allowed_callers
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -130,7 +130,7 @@ class ExportPathScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(safe(f"{self.export.title}: write to (Enter, Esc to cancel)"))
-            yield Input(str(Path.cwd() / self.export.file_name), id="export-path")
+            yield SafeInput(str(Path.cwd() / self.export.file_name), id="export-path")
 
     @on(Input.Submitted, "#export-path")
     def write(self, event: Input.Submitted) -> None:

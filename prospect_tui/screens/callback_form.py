@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from prospect_tui.core import UserError
 from prospect_tui.core.callbacks import QUICK_CHOICES, parse_when
 from prospect_tui.core.dialing import CallbackRequest
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class CallbackForm(ModalScreen[CallbackRequest | None]):
@@ -30,7 +30,7 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
         with Vertical(classes="form"):
             yield Label(safe(f"Callback · {self.lead['company']}"), classes="form-title")
             yield Static(quick, classes="form-help")
-            yield Input(placeholder="When: 1, 2, 3, 14:30 or 25/11 9h", id="when")
+            yield SafeInput(placeholder="When: 1, 2, 3, 14:30 or 25/11 9h", id="when")
             yield Checkbox("Asked by the IT manager himself", True, id="by-manager")
             yield Checkbox("For me only", True, id="mine")
             yield Static("", id="form-error", classes="form-error")

@@ -14,8 +14,7 @@ from textual.widgets import Input, Label, Static
 from prospect_tui.core import UserError
 from prospect_tui.core.leads import edit_lead
 from prospect_tui.core.store import Store
-from prospect_tui.core.text import visible
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class EditLeadScreen(ModalScreen[dict | None]):
@@ -30,11 +29,9 @@ class EditLeadScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label("Edit lead", classes="form-title")
-            yield Input(visible(self.lead["company"]), placeholder="Company", id="company")
-            yield Input(visible(self.lead["phone_national"]), placeholder="Phone", id="phone")
-            yield Input(
-                visible(self.lead["contact_name"]), placeholder="Contact name", id="contact"
-            )
+            yield SafeInput(self.lead["company"], placeholder="Company", id="company")
+            yield SafeInput(self.lead["phone_national"], placeholder="Phone", id="phone")
+            yield SafeInput(self.lead["contact_name"], placeholder="Contact name", id="contact")
             yield Static("", id="form-error", classes="form-error")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from prospect_tui.core.leads import find_leads
 from prospect_tui.core.store import Store
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class FindScreen(ModalScreen[int | None]):
@@ -28,7 +28,7 @@ class FindScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label("Find a lead", classes="form-title")
-            yield Input(placeholder="Company, contact or phone", id="query")
+            yield SafeInput(placeholder="Company, contact or phone", id="query")
             yield OptionList(id="results")
             yield Static("↓ to the results · Enter jumps · Escape cancels", classes="form-help")
 

@@ -27,7 +27,7 @@ from prospect_tui.core.importing import (
 )
 from prospect_tui.core.store import Store
 from prospect_tui.screens.working import ReportsWorkerErrors
-from prospect_tui.widgets.safe import safe, safe_text
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
@@ -69,12 +69,12 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         with Horizontal(id="import-top"):
             yield LeadFileTree(self.start, id="tree")
             with Vertical(id="import-side"):
-                yield Input(placeholder="File path (Enter previews)", id="path")
-                yield Input(
+                yield SafeInput(placeholder="File path (Enter previews)", id="path")
+                yield SafeInput(
                     placeholder="Mapping changes: phone=Tél. standard, company=Nom", id="mapping"
                 )
-                yield Input(self.campaign, placeholder="Campaign", id="campaign")
-                yield Input(placeholder="Source (vendor)", id="source")
+                yield SafeInput(self.campaign, placeholder="Campaign", id="campaign")
+                yield SafeInput(placeholder="Source (vendor)", id="source")
                 yield Static("Pick a lead file.", id="layout")
         yield DataTable(id="preview", zebra_stripes=True)
         yield ProgressBar(id="progress", show_eta=False)

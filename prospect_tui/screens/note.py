@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class NoteScreen(ModalScreen[str | None]):
@@ -24,7 +24,7 @@ class NoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label(safe(self.title_text), classes="form-title")
-            yield Input(placeholder="Type and press Enter", id="note")
+            yield SafeInput(placeholder="Type and press Enter", id="note")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

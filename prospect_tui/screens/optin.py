@@ -14,8 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from prospect_tui.core.dialing import OptIn
 from prospect_tui.core.emails import check_email, is_generic, spell_back, suggest_fix
-from prospect_tui.core.text import visible
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class OptInScreen(ModalScreen[OptIn | None]):
@@ -36,11 +35,9 @@ class OptInScreen(ModalScreen[OptIn | None]):
             yield Label(safe(f"Opt-in · {self.lead['company']}"), id="optin-title")
             yield Static(safe(self.settings["consent_text"], lines=True), id="consent-text")
             name = self.lead["contact_name"] or self.lead["manager_name"]
-            yield Input(visible(name), placeholder="Contact name", id="contact-name")
-            yield Input(
-                visible(self.lead["contact_title"]), placeholder="Title", id="contact-title"
-            )
-            yield Input(placeholder="Email address", id="email")
+            yield SafeInput(name, placeholder="Contact name", id="contact-name")
+            yield SafeInput(self.lead["contact_title"], placeholder="Title", id="contact-title")
+            yield SafeInput(placeholder="Email address", id="email")
             yield Static("Type the address.", id="email-check")
             yield Static("", id="suggestion")
             yield Static("", id="read-back")

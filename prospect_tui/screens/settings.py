@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import describe, set_setting
 from prospect_tui.core.store import Store
-from prospect_tui.widgets.safe import safe, safe_text
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 SHOWN_WIDTH = 60
 
@@ -39,7 +39,7 @@ class SettingsScreen(Screen[bool]):
             safe(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
         )
         yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
-        yield Input(placeholder="Pick a setting above", id="value", disabled=True)
+        yield SafeInput(placeholder="Pick a setting above", id="value", disabled=True)
         yield Static("", id="settings-error", classes="form-error")
         yield Footer()
 

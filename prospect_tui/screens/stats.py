@@ -23,7 +23,7 @@ from prospect_tui.core.formatting import percent as _percent
 from prospect_tui.core.store import DatabaseError, Store
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.charts import Bars, HeatMap
-from prospect_tui.widgets.safe import safe, safe_text
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 REFRESH_S = 3.0
 CALLER_COLUMNS = (
@@ -99,7 +99,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
                 allow_blank=False,
                 id="campaign",
             )
-            yield Input(placeholder="Range: 2026-11-01..2026-11-15", id="range")
+            yield SafeInput(placeholder="Range: 2026-11-01..2026-11-15", id="range")
         yield Static("", id="access")
         yield Static("Computing…", id="headline")
         with Horizontal(id="stats-body"):

@@ -14,8 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from prospect_tui.core.phones import parse_phone
-from prospect_tui.core.text import visible
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 @dataclass
@@ -36,13 +35,11 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label(safe(f"Switchboard · {self.lead['company']}"), classes="form-title")
-            yield Input(
-                visible(self.lead["manager_name"]), placeholder="IT manager's name", id="manager"
+            yield SafeInput(
+                self.lead["manager_name"], placeholder="IT manager's name", id="manager"
             )
-            yield Input(placeholder="Direct line", id="direct-line")
-            yield Input(
-                visible(self.lead["best_time"]), placeholder="Best time to call", id="best-time"
-            )
+            yield SafeInput(placeholder="Direct line", id="direct-line")
+            yield SafeInput(self.lead["best_time"], placeholder="Best time to call", id="best-time")
             yield Static("", id="form-error", classes="form-error")
             yield Static("Enter records (fields optional) · Escape cancels", classes="form-help")
 

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
 
 BAR_WIDTH = 24
 # From pale to deep green: the share of calls that reached the IT manager.
@@ -31,7 +32,8 @@ def bar_lines(rows: list[tuple[str, int, float | None]], label_width: int = 18) 
 
 class Bars(Static):
     def show(self, title: str, rows: list[tuple[str, int, float | None]]) -> None:
-        text = Text(f"{visible(title)}\n", style="bold")
+        text = safe_text(title, style="bold")
+        text.append("\n")
         text.append_text(bar_lines(rows))
         self.update(text)
 

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from prospect_tui.core.clock import parse_iso
 from prospect_tui.core.phones import national
 from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
 
 
 def _local_time(zone: str, now: datetime, home: str) -> str:
@@ -104,7 +105,7 @@ class LeadCard(Widget):
         self.put(lead_text(lead, history, now, home))
 
     def show_message(self, message: str) -> None:
-        self.put(Text(visible(message), style="bold"))
+        self.put(safe_text(message, style="bold"))
 
     def render_ahead(self, text: Text) -> Rendered:
         """`text` drawn at the card's current size, for a later `put`."""

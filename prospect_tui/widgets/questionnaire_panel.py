@@ -37,8 +37,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.store import Store
-from prospect_tui.core.text import visible
-from prospect_tui.widgets.safe import safe
+from prospect_tui.widgets.safe import SafeInput, safe
 from prospect_tui.widgets.text_line import TextLine
 
 _PLACEHOLDER = re.compile(r"\{(company|contact_name|contact_title|caller)\}")
@@ -112,7 +111,7 @@ class QuestionnairePanel(Vertical, can_focus=True):
         yield TextLine(id="q-progress")
         yield Static(id="q-text", markup=False)
         yield Static(id="q-choices", markup=False)
-        yield Input(id="q-input")
+        yield SafeInput(id="q-input")
         yield TextLine(id="q-hint")
         yield Static(id="q-keys", markup=False)
 
@@ -181,7 +180,7 @@ class QuestionnairePanel(Vertical, can_focus=True):
         if self.is_typed(question):
             typed.add_class("typed")
             given = self.given(question)
-            prefill = visible(lead_field(self.lead, question.prefill)) if question.prefill else ""
+            prefill = lead_field(self.lead, question.prefill) if question.prefill else ""
             value = value_text(question, given) if given and given.substantive else prefill
             typed.value = value
             typed.cursor_position = len(value)

@@ -12,6 +12,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
 
 
 class TextLine(Widget):
@@ -30,7 +31,7 @@ class TextLine(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        return Text(self._text)
+        return safe_text(self._text)
 
     def render_line(self, y: int) -> Strip:
         style = self.rich_style

@@ -6,12 +6,14 @@ the alternate screen of the caller's terminal (or of every served browser's xter
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from textual.widgets import Input
 
 from prospect_tui.app import make_app
 from prospect_tui.core.text import visible
 from prospect_tui.screens.callback_list import CallbackList
+from prospect_tui.screens.import_file import ImportScreen
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.settings import SettingsScreen
 from prospect_tui.screens.stats import StatsScreen
@@ -74,9 +76,11 @@ async def test_every_screen_shows_control_characters_as_visible_escapes(store):
             assert visible(value) in shown  # the card shows it, escaped
         assert "Printemps␛]0;pwned␇" in shown  # the header
         for key, title in (("7", "Opt-in"), ("4", "Switchboard"), ("5", "Callback")):
-            assert f"{title} · {visible(COMPANY)}" in await press(key)
-            if key == "7":
-                assert visible(CONTACT) in [field.value for field in app.screen.query(Input)]
+            shown = await press(key)
+            assert f"{title} · {visible(COMPANY)}" in shown
+            if key == "7":  # the field draws the contact escaped, and keeps it as it was
+                assert visible(CONTACT) in shown
+                assert CONTACT in [field.value for field in app.screen.query(Input)]
             await press("escape")
         assert f"Note · {visible(COMPANY)}" in await press("n")
         await press("escape")
@@ -105,3 +109,54 @@ async def test_every_screen_shows_control_characters_as_visible_escapes(store):
         await press("o")
         assert f"{visible(COMPANY)}: opted out" in toasts(app)
         drawn(app)
+
+
+async def test_the_import_preview_the_file_tree_and_the_figures_show_escapes(
+    store, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the import screen's file tree lists this folder
+    lead_file = tmp_path / f"leads{TITLE}.csv"
+    lead_file.write_text(
+        f'Société;Téléphone;"Contact{LEAVE}"\n"{COMPANY}";01 42 68 53 00;"{CONTACT}"\n'
+        + "".join(f"Société {i:02d};01 42 68 54 {i:02d};Contact {i}\n" for i in range(30)),
+        encoding="utf-8",
+    )
+    hostile_lead(store)
+    app = make_app(store, f"alice{CLIPBOARD}", CAMPAIGN, config={})
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("1")  # a call by this caller, for the figures
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportScreen)
+        app.screen.query_one("#path", Input).value = str(lead_file)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        shown = drawn(app)
+        assert "leads␛]0;pwned␇.csv" in shown  # the file tree
+        assert visible(COMPANY) in shown and "Contact␛[?1049l" in shown  # the preview
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "alice␛]52;c;cHduZWQ=␇" in drawn(app)  # the figures by caller
+
+
+UI = Path(__file__).resolve().parents[2] / "prospect_tui"
+BUILT_RAW = re.compile(r"(?<![\w.])(?:Content|Text)\((?![\")])")  # from anything but a literal
+RAW_INPUT = re.compile(r"(?<![\w.])Input\(")
+
+
+def test_screens_build_outside_text_only_through_the_safe_helpers():
+    """A screen or widget that builds Content or Text from a variable, or a plain Input, would
+    draw a lead's ESC as it is: `safe()`, `safe_text()` and `SafeInput` are the way."""
+    sources = [*UI.glob("screens/*.py"), *UI.glob("widgets/*.py"), UI / "app.py"]
+    sources.append(UI / "commands.py")
+    for source in sources:
+        if source.name == "safe.py":
+            continue
+        text = source.read_text(encoding="utf-8")
+        assert not BUILT_RAW.search(text), f"{source.name}: build it with safe() or safe_text()"
+        assert not RAW_INPUT.search(text), f"{source.name}: use SafeInput"
