@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from prospect_tui.core import users
+from prospect_tui.core import UserError, users
 from prospect_tui.core.store import Store
 from tests.unit.consent_data import opt_in
 
@@ -201,3 +201,9 @@ def test_files_written_hold_no_escapes_of_ours(hostile, tmp_path):
     out = tmp_path / "optins.csv"
     exported(hostile, "export", "optins", "-o", str(out))
     assert TITLE.encode() in out.read_bytes() and "␛".encode() not in out.read_bytes()
+
+
+@pytest.mark.parametrize("name", [f"admin{TITLE}", "admin\n", "adm\x9bin", "admin\t"])
+def test_user_add_refuses_a_name_with_a_control_character(name):
+    with pytest.raises(UserError):
+        users.check_name(name)
