@@ -13,8 +13,8 @@ from functools import partial
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.content import Content
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -23,8 +23,10 @@ from prospect_tui.core import UserError
 from prospect_tui.core.config import user_config
 from prospect_tui.core.roles import Actor, actor_from_config, config_supervisors
 from prospect_tui.core.store import Store
+from prospect_tui.core.text import visible
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.working import ReportsWorkerErrors
+from prospect_tui.widgets.safe import safe
 
 log = logging.getLogger("prospect_tui")
 
@@ -79,6 +81,31 @@ class ProspectApp(App):
         # calling session (which claims a lead) only once he leaves them.
         self.figures_first = figures_first
         self.sub_title = f"{campaign['name'] if campaign else 'all campaigns'} · {caller}"
+
+    # Every title and notification of every screen passes here: what they quote from outside
+    # (a campaign, a company, a file name) shows its control characters, never sends them.
+    def validate_title(self, title: object) -> str:
+        return visible(str(title))
+
+    def validate_sub_title(self, sub_title: object) -> str:
+        return visible(str(sub_title))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        super().notify(
+            visible(message, lines=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def get_default_screen(self) -> Screen:
         if self.stats_options is not None:
@@ -137,7 +164,7 @@ class ProspectApp(App):
         node = worker.node
         if isinstance(node, ReportsWorkerErrors) and node.WORKING_LINE and node.is_attached:
             try:
-                node.query_one(node.WORKING_LINE, Static).update(Content(line))
+                node.query_one(node.WORKING_LINE, Static).update(safe(line))
                 return
             except NoMatches:
                 pass

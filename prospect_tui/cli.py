@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from prospect_tui import __version__
 from prospect_tui.core import UserError, printable
@@ -34,6 +34,7 @@ from prospect_tui.core.locations import (
     demo_database_path,
 )
 from prospect_tui.core.store import Store, database_error
+from prospect_tui.core.text import visible
 
 if TYPE_CHECKING:
     from prospect_tui.core.roles import Actor
@@ -790,7 +791,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     found = purge_candidates(store, args.older_than, actor=actor)
     print(f"dry run: {len(found)} prospects with no contact from them in {args.older_than}")
     for row in found:
-        print(f"  lead {row['id']}: {row['company'] or '(no name)'}, last {row['last_contact']}")
+        company = visible(row["company"]) or "(no name)"
+        print(f"  lead {row['id']}: {company}, last {row['last_contact']}")
     if found:
         print("run again with --yes to erase them")
     return 0
@@ -994,12 +996,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class TerminalStdout:
+    """Standard output when it is a terminal: every control character printed (a company in
+    a table, a questionnaire's source, a JSON field) shows as a visible escape, whichever
+    command printed it; a file or a pipe gets the data as it was."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(visible(text, lines=True))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     printable_stdout()
     try:
         args = build_parser().parse_args(argv)
     except UserError as error:  # an option's value its type refused (day_option...)
         return fail(str(error))
+    stdout = sys.stdout
+    if stdout.isatty():
+        sys.stdout = TerminalStdout(stdout)
     try:
         code = args.handler(args)
         # A full device or a closed pipe shows here, not as "Exception ignored" at exit.
@@ -1037,6 +1057,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{where}{error.strerror or error}")
     except Exception as error:
         return internal_error(error)
+    finally:
+        sys.stdout = stdout
 
 
 def printable_stdout() -> None:
@@ -1046,7 +1068,7 @@ def printable_stdout() -> None:
 
 
 def fail(message: str) -> int:
-    print(f"prospect: error: {message}", file=sys.stderr)
+    print(f"prospect: error: {visible(message, lines=True)}", file=sys.stderr)
     return 2
 
 
@@ -1054,7 +1076,7 @@ def internal_error(error: Exception) -> int:
     """The last resort: one line on the terminal, the traceback in a private log file."""
     import traceback
 
-    summary = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+    summary = visible(" ".join(f"{type(error).__name__}: {error}".split()))[:200]
     try:
         log = crash_log_path()
         write_private_text(log, traceback.format_exc())

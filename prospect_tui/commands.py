@@ -19,7 +19,6 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
@@ -28,6 +27,7 @@ from prospect_tui.core.config import home_zone
 from prospect_tui.core.report import write_report
 from prospect_tui.core.roles import may
 from prospect_tui.core.stats import Period
+from prospect_tui.widgets.safe import SafeInput, safe
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -148,8 +148,8 @@ class ExportPathScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Content(f"{self.export.title}: write to (Enter, Esc to cancel)"))
-            yield Input(str(Path.cwd() / self.export.file_name), id="export-path")
+            yield Label(safe(f"{self.export.title}: write to (Enter, Esc to cancel)"))
+            yield SafeInput(str(Path.cwd() / self.export.file_name), id="export-path")
 
     @on(Input.Submitted, "#export-path")
     def write(self, event: Input.Submitted) -> None:

@@ -19,6 +19,7 @@ from prospect_tui.core.hours import DEFAULT_HOURS, check_subdiv, parse_hours
 from prospect_tui.core.records import CampaignSettings
 from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
+from prospect_tui.core.text import visible
 
 CONSENT_TEXT = (
     "Acceptez-vous de recevoir par e-mail nos promotions mensuelles sur le matériel et les "
@@ -281,7 +282,7 @@ def format_list(rows: list[dict[str, Any]]) -> str:
     header = ("NAME", "LEADS", "OPEN", "CALLBACK", "DONE", "CREATED")
     table = [header] + [
         (
-            r["name"],
+            visible(r["name"]),
             str(r["leads"]),
             str(r["open"]),
             str(r["callbacks"]),
@@ -324,11 +325,11 @@ def shown_value(key: str, value: object) -> str:
 
 
 def format_describe(described: dict[str, Any]) -> str:
-    lines = [f"campaign {described['name']}: {described['leads']} leads"]
+    lines = [f"campaign {visible(described['name'])}: {described['leads']} leads"]
     width = max(len(key) for key in described["settings"])
     for key, value in described["settings"].items():
         marker = "  (default)" if key in described["defaults"] else ""
-        lines.append(f"  {key.ljust(width)}  {shown_value(key, value)}{marker}")
+        lines.append(f"  {key.ljust(width)}  {visible(shown_value(key, value))}{marker}")
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from typing import TextIO, TypeVar
 from prospect_tui.core import UserError
 from prospect_tui.core.cells import neutralize_cell
 from prospect_tui.core.files import write_private
+from prospect_tui.core.text import visible
 
 T = TypeVar("T")
 
@@ -112,6 +113,13 @@ def to_stdout(write: Callable[[TextIO], T], encoding: str = "utf-8") -> T:
         sys.stdout.flush()
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
         try:
+            if sys.stdout.isatty():
+                # A terminal would run the ESC sequences a field may hold: it gets them
+                # visible (a file or a pipe gets the data as it was).
+                held = io.StringIO(newline="")
+                result = write(held)
+                stream.write(visible(held.getvalue(), lines=True))
+                return result
             return write(stream)
         finally:
             try:

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from prospect_tui.core import UserError
 from prospect_tui.core.roles import ROLES, Actor, require
 from prospect_tui.core.store import Store
+from prospect_tui.core.text import visible
 
 # A name is passed to the app as `--caller NAME` and shown on screens: keep it plain.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -181,13 +182,16 @@ def served_actor(store: Store, name: str) -> Actor:
 def log_access(
     store: Store, event: str, user: str = "", address: str = "", detail: str = ""
 ) -> None:
-    """Append one line to the access log (`detail` says why; it never holds a password)."""
+    """Append one line to the access log (`detail` says why; it never holds a password).
+
+    A failed login's name is whatever the login form was sent: kept with its control
+    characters made visible, so no later reading of the log runs them."""
     if event not in ACCESS_EVENTS:
         raise ValueError(f"unknown access event {event!r}")
     with store.write() as conn:
         conn.execute(
             "INSERT INTO access_log (at, event, user_name, address, detail) VALUES (?, ?, ?, ?, ?)",
-            (store.now(), event, user[:64], address[:64], detail[:200]),
+            (store.now(), event, visible(user)[:64], visible(address)[:64], visible(detail)[:200]),
         )
 
 
@@ -206,8 +210,8 @@ def format_access_log(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no access recorded yet"
     lines = [
-        f"{row['at']}  {row['event']:<12}  {row['user'] or '-':<16}  {row['address'] or '-':<15}"
-        f"  {row['detail']}".rstrip()
+        f"{row['at']}  {row['event']:<12}  {visible(row['user']) or '-':<16}"
+        f"  {visible(row['address']) or '-':<15}  {visible(row['detail'])}".rstrip()
         for row in rows
     ]
     return "\n".join(lines)
@@ -217,7 +221,7 @@ def format_users(users: list[User]) -> str:
     if not users:
         return "no users yet: `prospect user add NAME`"
     lines = [
-        f"{user.name:<20} {user.role:<10} "
+        f"{visible(user.name):<20} {user.role:<10} "
         + (f"disabled since {user.disabled_at}" if user.disabled_at else "active")
         for user in users
     ]

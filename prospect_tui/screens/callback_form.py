@@ -8,13 +8,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.callbacks import QUICK_CHOICES, parse_when
 from prospect_tui.core.dialing import CallbackRequest
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class CallbackForm(ModalScreen[CallbackRequest | None]):
@@ -28,9 +28,9 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
     def compose(self) -> ComposeResult:
         quick = " · ".join(f"{key} {label}" for key, label in QUICK_CHOICES.items())
         with Vertical(classes="form"):
-            yield Label(Content(f"Callback · {self.lead['company']}"), classes="form-title")
+            yield Label(safe(f"Callback · {self.lead['company']}"), classes="form-title")
             yield Static(quick, classes="form-help")
-            yield Input(placeholder="When: 1, 2, 3, 14:30 or 25/11 9h", id="when")
+            yield SafeInput(placeholder="When: 1, 2, 3, 14:30 or 25/11 9h", id="when")
             yield Checkbox("Asked by the IT manager himself", True, id="by-manager")
             yield Checkbox("For me only", True, id="mine")
             yield Static("", id="form-error", classes="form-error")
@@ -43,7 +43,7 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
         try:
             due = parse_when(event.value, self.now_fn())
         except UserError as error:
-            self.query_one("#form-error", Static).update(Content(f"✗ {error}"))
+            self.query_one("#form-error", Static).update(safe(f"✗ {error}"))
             return
         self.dismiss(
             CallbackRequest(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from prospect_tui.core.callbacks import pending_callbacks
 from prospect_tui.core.clock import iso, parse_iso
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import safe_text
 
 
 class CallbackList(Screen[int | None]):
@@ -47,11 +47,11 @@ class CallbackList(Screen[int | None]):
             due = parse_iso(row["due_at"]).astimezone(self.zone)
             table.add_row(
                 f"{due:%a %d/%m %H:%M}",
-                Text(row["company"]),
-                Text(row["phone_national"]),
-                Text(row["asked_by"]),
-                Text(row["owner"] or "anyone"),
-                Text(row["manager_name"]),
+                safe_text(row["company"]),
+                safe_text(row["phone_national"]),
+                safe_text(row["asked_by"]),
+                safe_text(row["owner"] or "anyone"),
+                safe_text(row["manager_name"]),
                 key=str(row["lead_id"]),
             )
         table.focus()

@@ -8,13 +8,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from prospect_tui.core import UserError
 from prospect_tui.core.leads import edit_lead
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class EditLeadScreen(ModalScreen[dict | None]):
@@ -29,9 +29,9 @@ class EditLeadScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label("Edit lead", classes="form-title")
-            yield Input(self.lead["company"], placeholder="Company", id="company")
-            yield Input(self.lead["phone_national"], placeholder="Phone", id="phone")
-            yield Input(self.lead["contact_name"], placeholder="Contact name", id="contact")
+            yield SafeInput(self.lead["company"], placeholder="Company", id="company")
+            yield SafeInput(self.lead["phone_national"], placeholder="Phone", id="phone")
+            yield SafeInput(self.lead["contact_name"], placeholder="Contact name", id="contact")
             yield Static("", id="form-error", classes="form-error")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 
@@ -46,7 +46,7 @@ class EditLeadScreen(ModalScreen[dict | None]):
                 self.phone_region,
             )
         except UserError as error:
-            self.query_one("#form-error", Static).update(Content(f"✗ {error}"))
+            self.query_one("#form-error", Static).update(safe(f"✗ {error}"))
             return
         self.dismiss(saved)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from prospect_tui.core.leads import find_leads
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class FindScreen(ModalScreen[int | None]):
@@ -28,7 +28,7 @@ class FindScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label("Find a lead", classes="form-title")
-            yield Input(placeholder="Company, contact or phone", id="query")
+            yield SafeInput(placeholder="Company, contact or phone", id="query")
             yield OptionList(id="results")
             yield Static("↓ to the results · Enter jumps · Escape cancels", classes="form-help")
 
@@ -39,7 +39,7 @@ class FindScreen(ModalScreen[int | None]):
             state = lead["final_outcome"] or lead["status"]
             results.add_option(
                 Option(
-                    Content(f"{lead['company']} · {lead['phone_national']} · {state}"),
+                    safe(f"{lead['company']} · {lead['phone_national']} · {state}"),
                     id=str(lead["id"]),
                 )
             )

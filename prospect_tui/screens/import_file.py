@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, DirectoryTree, Footer, Header, Input, ProgressBar, Static
 
@@ -30,6 +28,7 @@ from prospect_tui.core.importing import (
 from prospect_tui.core.roles import Actor
 from prospect_tui.core.store import Store
 from prospect_tui.screens.working import ReportsWorkerErrors
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
@@ -46,6 +45,10 @@ class LeadFileTree(DirectoryTree):
 
     def filter_paths(self, paths):
         return [p for p in paths if p.is_dir() or p.suffix.lower() in LEAD_SUFFIXES]
+
+    def process_label(self, label):
+        # A file name is outside text: as written (not markup), its controls visible.
+        return super().process_label(safe_text(label) if isinstance(label, str) else label)
 
 
 class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
@@ -70,12 +73,12 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         with Horizontal(id="import-top"):
             yield LeadFileTree(self.start, id="tree")
             with Vertical(id="import-side"):
-                yield Input(placeholder="File path (Enter previews)", id="path")
-                yield Input(
+                yield SafeInput(placeholder="File path (Enter previews)", id="path")
+                yield SafeInput(
                     placeholder="Mapping changes: phone=Tél. standard, company=Nom", id="mapping"
                 )
-                yield Input(self.campaign, placeholder="Campaign", id="campaign")
-                yield Input(placeholder="Source (vendor)", id="source")
+                yield SafeInput(self.campaign, placeholder="Campaign", id="campaign")
+                yield SafeInput(placeholder="Source (vendor)", id="source")
                 yield Static("Pick a lead file.", id="layout")
         yield DataTable(id="preview", zebra_stripes=True)
         yield ProgressBar(id="progress", show_eta=False)
@@ -108,24 +111,28 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         try:
             lead_file = read_lead_file(Path(path).expanduser(), mapping=self.mapping())
         except UserError as error:
-            layout.update(Content(f"✗ {error}"))
+            layout.update(safe(f"✗ {error}"))
             if "--map" in str(error):
                 # A column to name: ask for it where it is typed, before anything is imported.
-                layout.update(Content(f"✗ {error}\nName it in the mapping field, then Enter."))
+                layout.update(
+                    safe(f"✗ {error}\nName it in the mapping field, then Enter.", lines=True)
+                )
                 self.query_one("#mapping", Input).focus()
             return False
         except Exception as error:  # an unforeseen bug must not close the caller's session
             log.exception("preview of %s failed", path)
-            layout.update(Content(f"✗ cannot read this file ({one_line(error)})"))
+            layout.update(safe(f"✗ cannot read this file ({one_line(error)})"))
             return False
         mapped = ", ".join(f"{f} ← {c}" for f, c in lead_file.mapping_names().items())
         rows = len(lead_file.sample)
         count = f"{rows} data rows" if lead_file.complete else f"{rows}+ data rows"
-        layout.update(Content(f"{count} · {lead_file.describe()}\n{mapped}\nctrl+s imports"))
+        layout.update(
+            safe(f"{count} · {lead_file.describe()}\n{mapped}\nctrl+s imports", lines=True)
+        )
         # Text, not Content: DataTable measures Text labels and cells (and never parses markup).
-        table.add_columns(*[Text(column) for column in lead_file.columns])
+        table.add_columns(*[safe_text(column) for column in lead_file.columns])
         for row in lead_file.sample[:PREVIEW_ROWS]:
-            table.add_row(*[Text(cell) for cell in row])
+            table.add_row(*[safe_text(cell) for cell in row])
         return True
 
     def action_start_import(self) -> None:
@@ -169,7 +176,10 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     def show_report(self, report: ImportReport | None, error: str) -> None:
         self.report = report
         self.query_one("#report", Static).update(
-            Content(f"✗ {error}" if report is None else report.summary() + "\nEscape goes back")
+            safe(
+                f"✗ {error}" if report is None else report.summary() + "\nEscape goes back",
+                lines=True,
+            )
         )
 
     def action_close(self) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class NoteScreen(ModalScreen[str | None]):
@@ -22,8 +23,8 @@ class NoteScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Label(Content(self.title_text), classes="form-title")
-            yield Input(placeholder="Type and press Enter", id="note")
+            yield Label(safe(self.title_text), classes="form-title")
+            yield SafeInput(placeholder="Type and press Enter", id="note")
             yield Static("Enter saves · Escape cancels", classes="form-help")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from prospect_tui.core.dialing import OptIn
 from prospect_tui.core.emails import check_email, is_generic, spell_back, suggest_fix
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class OptInScreen(ModalScreen[OptIn | None]):
@@ -32,12 +32,12 @@ class OptInScreen(ModalScreen[OptIn | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="optin-form"):
-            yield Label(Content(f"Opt-in · {self.lead['company']}"), id="optin-title")
-            yield Static(Content(self.settings["consent_text"]), id="consent-text")
+            yield Label(safe(f"Opt-in · {self.lead['company']}"), id="optin-title")
+            yield Static(safe(self.settings["consent_text"], lines=True), id="consent-text")
             name = self.lead["contact_name"] or self.lead["manager_name"]
-            yield Input(name, placeholder="Contact name", id="contact-name")
-            yield Input(self.lead["contact_title"], placeholder="Title", id="contact-title")
-            yield Input(placeholder="Email address", id="email")
+            yield SafeInput(name, placeholder="Contact name", id="contact-name")
+            yield SafeInput(self.lead["contact_title"], placeholder="Title", id="contact-title")
+            yield SafeInput(placeholder="Email address", id="email")
             yield Static("Type the address.", id="email-check")
             yield Static("", id="suggestion")
             yield Static("", id="read-back")
@@ -58,17 +58,17 @@ class OptInScreen(ModalScreen[OptIn | None]):
             generic = is_generic(check.normalized)
             line.set_class(generic, "warning")
             warning = "  ⚠ generic mailbox, not the IT manager's own" if generic else ""
-            line.update(Content(f"✓ {check.normalized}{warning}"))
+            line.update(safe(f"✓ {check.normalized}{warning}"))
         else:
             line.set_class(False, "warning")
-            line.update(Content(f"✗ {check.error}"))
+            line.update(safe(f"✗ {check.error}"))
         self.suggestion = suggest_fix(typed.strip(), self.lead.get("website", ""))
         self.query_one("#suggestion", Static).update(
-            Content(f"Did you mean {self.suggestion} ?  ctrl+t accepts" if self.suggestion else "")
+            safe(f"Did you mean {self.suggestion} ?  ctrl+t accepts" if self.suggestion else "")
         )
         heard = check.normalized or typed.strip()
         self.query_one("#read-back", Static).update(
-            Content(f"Read back: {spell_back(heard, self.alphabet)}" if "@" in heard else "")
+            safe(f"Read back: {spell_back(heard, self.alphabet)}" if "@" in heard else "")
         )
 
     def action_accept_suggestion(self) -> None:

@@ -16,6 +16,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.questionnaires.figures import format_figures, question_figures
 from prospect_tui.core.store import Store
 from prospect_tui.screens.working import ReportsWorkerErrors
+from prospect_tui.widgets.safe import safe
 
 
 class FiguresText(Message):
@@ -62,7 +63,7 @@ class QuestionsScreen(ReportsWorkerErrors, Screen[None]):
         self.post_message(FiguresText(text))
 
     def on_figures_text(self, message: FiguresText) -> None:
-        self.query_one("#questions-figures", Static).update(message.text)
+        self.query_one("#questions-figures", Static).update(safe(message.text, lines=True))
 
     def action_close(self) -> None:
         self.dismiss(None)

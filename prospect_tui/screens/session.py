@@ -46,6 +46,7 @@ from prospect_tui.core.store import DatabaseError, Store
 # imports them in the background once the first lead is on screen.
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.lead_card import LeadCard, Rendered, lead_text
+from prospect_tui.widgets.safe import safe
 from prospect_tui.widgets.text_line import TextLine
 
 if TYPE_CHECKING:
@@ -167,7 +168,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
                 yield LeadCard(id="card")
             with VerticalScroll(id="script-panel"):
                 yield Static(id="script", markup=False)
-                yield Static(objections_text(self.dialer.settings), id="objections", markup=False)
+                yield Static(
+                    safe(objections_text(self.dialer.settings), lines=True), id="objections"
+                )
         yield TextLine(id="status")
         # Ten outcome keys don't fit one footer line at 80 columns: they get two lines here,
         # then the other keys (see show_keys).
@@ -526,7 +529,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         history = self.dialer.history
         self.dialer = Dialer(self.store, self.dialer.caller, campaign)
         self.dialer.history = history
-        self.query_one("#objections", Static).update(objections_text(self.dialer.settings))
+        self.query_one("#objections", Static).update(
+            safe(objections_text(self.dialer.settings), lines=True)
+        )
         if self.lead is None:
             self.show_next()
         else:
@@ -545,11 +550,10 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         if self.lead is None:
             script.update("")
         else:
-            script.update(
-                render_script(
-                    self.dialer.settings, self.lead, self.dialer.caller, self.offers_questions
-                )
+            filled = render_script(
+                self.dialer.settings, self.lead, self.dialer.caller, self.offers_questions
             )
+            script.update(safe(filled, lines=True))
 
     def action_override_hours(self) -> None:
         """Outside calling hours or on a holiday: call anyway, with the reason logged."""

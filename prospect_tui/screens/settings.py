@@ -6,10 +6,8 @@ refuses a role that may not change settings (a notification).
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
@@ -17,6 +15,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.campaigns import describe, set_setting
 from prospect_tui.core.roles import Actor, Refused
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 SHOWN_WIDTH = 60
 
@@ -40,10 +39,10 @@ class SettingsScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            Content(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
+            safe(f"Campaign {self.campaign!r} · Enter edits a setting"), id="settings-title"
         )
         yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
-        yield Input(placeholder="Pick a setting above", id="value", disabled=True)
+        yield SafeInput(placeholder="Pick a setting above", id="value", disabled=True)
         yield Static("", id="settings-error", classes="form-error")
         yield Footer()
 
@@ -59,7 +58,7 @@ class SettingsScreen(Screen[bool]):
         described = describe(self.store, self.campaign)
         for key, value in described["settings"].items():
             default = "default" if key in described["defaults"] else ""
-            table.add_row(Text(key), Text(_shown(value)), default, key=key)
+            table.add_row(safe_text(key), safe_text(_shown(value)), default, key=key)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.key = str(event.row_key.value)
@@ -80,7 +79,7 @@ class SettingsScreen(Screen[bool]):
             self.notify(str(refusal), severity="error", markup=False)
             return
         except UserError as problem:
-            error.update(Content(f"✗ {problem}"))
+            error.update(safe(f"✗ {problem}"))
             return
         error.update("")
         self.changed = True

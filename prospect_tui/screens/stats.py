@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import threading
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
@@ -26,6 +24,7 @@ from prospect_tui.core.roles import Actor, may
 from prospect_tui.core.store import DatabaseError, Store
 from prospect_tui.screens.working import ReportsWorkerErrors
 from prospect_tui.widgets.charts import Bars, HeatMap
+from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 REFRESH_S = 3.0
 CALLER_COLUMNS = (
@@ -92,14 +91,14 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         yield Header()
         with Horizontal(id="stats-choices"):
             yield Select(PERIOD_CHOICES, value=self.period_name, allow_blank=False, id="period")
-            campaigns = [(Text(name), name) for name in self.store.campaign_names()]
+            campaigns = [(safe_text(name), name) for name in self.store.campaign_names()]
             yield Select(
                 [("All campaigns", "")] + campaigns,
                 value=self.campaign or "",
                 allow_blank=False,
                 id="campaign",
             )
-            yield Input(placeholder="Range: 2026-11-01..2026-11-15", id="range")
+            yield SafeInput(placeholder="Range: 2026-11-01..2026-11-15", id="range")
         yield Static("", id="access")
         yield Static("Computing…", id="headline")
         with Horizontal(id="stats-body"):
@@ -116,12 +115,12 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         try:
             self.caller_filter = core_stats.caller_filter(self.actor, self.requested_caller)
         except UserError as error:
-            self.query_one("#access", Static).update(Content(f"✗ {error}"))
+            self.query_one("#access", Static).update(safe(f"✗ {error}"))
             self.query_one("#headline", Static).update("")
             return
         if not may(self.actor, "figures.others"):
             self.query_one("#access", Static).update(
-                Content(f"Your own figures ({self.actor.name}): only supervisors see every caller.")
+                safe(f"Your own figures ({self.actor.name}): only supervisors see every caller.")
             )
         self.active = True
         self.refresh_figures()
@@ -177,7 +176,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         try:
             period = self.period()
         except UserError as error:
-            self.query_one("#headline", Static).update(Content(f"✗ {error}"))
+            self.query_one("#headline", Static).update(safe(f"✗ {error}"))
             return
         self.stop_computing()
         self.compute(period, self.campaign, self.caller_filter)
@@ -205,7 +204,7 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_figures_computed(self, message: FiguresComputed) -> None:
         if message.figures is None:
-            self.query_one("#headline", Static).update(Content(f"✗ {message.error}"))
+            self.query_one("#headline", Static).update(safe(f"✗ {message.error}"))
         else:
             self.show_figures(message.figures)
 
@@ -226,12 +225,12 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
             f"{figures['calls_per_hour'] or 0:.1f} calls/h on the phone · "
             f"callbacks {callbacks['pending']} pending, {callbacks['overdue']} overdue"
         )
-        self.query_one("#headline", Static).update(Content(headline))
+        self.query_one("#headline", Static).update(safe(headline, lines=True))
         table = self.query_one("#callers", DataTable)
         table.clear()
         for caller, row in sorted(figures["by_caller"].items()):
             table.add_row(
-                Text(caller),
+                safe_text(caller),
                 row["calls"],
                 row["contacts"],
                 row["opt_ins"],

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from prospect_tui.core.phones import parse_phone
+from prospect_tui.widgets.safe import SafeInput, safe
 
 
 @dataclass
@@ -34,10 +34,12 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Label(Content(f"Switchboard · {self.lead['company']}"), classes="form-title")
-            yield Input(self.lead["manager_name"], placeholder="IT manager's name", id="manager")
-            yield Input(placeholder="Direct line", id="direct-line")
-            yield Input(self.lead["best_time"], placeholder="Best time to call", id="best-time")
+            yield Label(safe(f"Switchboard · {self.lead['company']}"), classes="form-title")
+            yield SafeInput(
+                self.lead["manager_name"], placeholder="IT manager's name", id="manager"
+            )
+            yield SafeInput(placeholder="Direct line", id="direct-line")
+            yield SafeInput(self.lead["best_time"], placeholder="Best time to call", id="best-time")
             yield Static("", id="form-error", classes="form-error")
             yield Static("Enter records (fields optional) · Escape cancels", classes="form-help")
 
@@ -45,7 +47,7 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
         direct = self.query_one("#direct-line", Input).value
         if direct.strip() and parse_phone(direct, self.phone_region) is None:
             self.query_one("#form-error", Static).update(
-                Content(f"✗ {direct.strip()!r} is not a valid phone number")
+                safe(f"✗ {direct.strip()!r} is not a valid phone number")
             )
             self.query_one("#direct-line", Input).focus()
             return

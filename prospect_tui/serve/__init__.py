@@ -13,10 +13,19 @@ import sys
 
 from prospect_tui.core import UserError, users
 from prospect_tui.core.store import Store
+from prospect_tui.core.text import visible
 
 DEMO_USERS = (("camille", "caller"), ("dominique", "supervisor"))
 MAX_SESSIONS = 10_000
 HEADERS_TIMEOUT_S = 15.0
+
+
+class VisibleFormatter(logging.Formatter):
+    """Log lines read on a terminal: what they quote from anyone (a name typed in the login
+    form, a request's path) shows its control characters, never sends them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record), lines=True)
 
 
 def add_demo_users(store: Store) -> list[tuple[str, str, str]]:
@@ -59,9 +68,9 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     context = tls_context(args)
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(VisibleFormatter("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     http_log.install()
     if not users.has_users(store):
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)

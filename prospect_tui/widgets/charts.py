@@ -8,6 +8,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
+
 BAR_WIDTH = 24
 # From pale to deep green: the share of calls that reached the IT manager.
 HEAT = ["#1b2a1b", "#1f4d1f", "#2e7d32", "#43a047", "#66bb6a", "#a5d6a7"]
@@ -19,7 +22,7 @@ def bar_lines(rows: list[tuple[str, int, float | None]], label_width: int = 18) 
     top = max((count for _, count, _ in rows), default=0) or 1
     for label, count, share in rows:
         filled = round(BAR_WIDTH * count / top)
-        text.append(f"{label[:label_width]:<{label_width}} ")
+        text.append(f"{visible(label)[:label_width]:<{label_width}} ")
         text.append("█" * filled, style="green")
         text.append(" " * (BAR_WIDTH - filled))
         percent = f" {share:.0%}" if share is not None else ""
@@ -29,7 +32,8 @@ def bar_lines(rows: list[tuple[str, int, float | None]], label_width: int = 18) 
 
 class Bars(Static):
     def show(self, title: str, rows: list[tuple[str, int, float | None]]) -> None:
-        text = Text(f"{title}\n", style="bold")
+        text = safe_text(title, style="bold")
+        text.append("\n")
         text.append_text(bar_lines(rows))
         self.update(text)
 

@@ -1,6 +1,7 @@
 """The lead card: everything a caller needs to read before and during the call.
 
-Built as Rich Text (not markup) so a company called "[Acme]" shows as typed.
+Built as Rich Text (not markup) so a company called "[Acme]" shows as typed, and every value
+from the lead file through `visible` so an ESC in it is shown, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from textual.widget import Widget
 
 from prospect_tui.core.clock import parse_iso
 from prospect_tui.core.phones import national
+from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
 
 
 def _local_time(zone: str, now: datetime, home: str) -> str:
@@ -35,18 +38,18 @@ def _local_time(zone: str, now: datetime, home: str) -> str:
 def _line(text: Text, label: str, value: str) -> None:
     if value:
         text.append(f"{label}  ", style="dim")
-        text.append(f"{value}\n")
+        text.append(f"{visible(value)}\n")
 
 
 def lead_text(lead: dict, history: list[dict], now: datetime, home: str) -> Text:
     """The card's text for `lead`, its latest calls and the time `now` (zone `home` is ours)."""
     text = Text()
-    text.append(f"{lead['company'] or '(no company name)'}\n", style="bold")
+    text.append(f"{visible(lead['company']) or '(no company name)'}\n", style="bold")
     if lead["direct_line_e164"]:
         text.append(f"Direct line  {national(lead['direct_line_e164'])}", style="bold green")
-        text.append(f"   switchboard {lead['phone_national']}\n")
+        text.append(f"   switchboard {visible(lead['phone_national'])}\n")
     else:
-        text.append(f"Phone  {lead['phone_national']}", style="bold green")
+        text.append(f"Phone  {visible(lead['phone_national'])}", style="bold green")
         kind = f"  {lead['phone_type']}" if lead["phone_type"] else ""
         text.append(f"{kind}{_local_time(lead['timezone'], now, home)}\n")
     _line(text, "City", " ".join(p for p in (lead["postcode"], lead["city"]) if p))
@@ -56,12 +59,12 @@ def lead_text(lead: dict, history: list[dict], now: datetime, home: str) -> Text
     _line(text, "Best time", lead["best_time"])
     _line(text, "Notes", lead["notes"])
     for name, value in json.loads(lead["extra"] or "{}").items():
-        _line(text, name, str(value))
+        _line(text, visible(name), str(value))
     _line(text, "Source", lead["source"])
     text.append(f"Attempts  {lead['attempts']}\n")
     for call in history:
         when = parse_iso(call["started_at"]).astimezone(ZoneInfo(home))
-        text.append(f"  {when:%d/%m %H:%M}  {call['caller']:<10} {call['outcome']}\n")
+        text.append(f"  {when:%d/%m %H:%M}  {visible(call['caller']):<10} {call['outcome']}\n")
     return text
 
 
@@ -102,7 +105,7 @@ class LeadCard(Widget):
         self.put(lead_text(lead, history, now, home))
 
     def show_message(self, message: str) -> None:
-        self.put(Text(message, style="bold"))
+        self.put(safe_text(message, style="bold"))
 
     def render_ahead(self, text: Text) -> Rendered:
         """`text` drawn at the card's current size, for a later `put`."""

@@ -37,6 +37,7 @@ from prospect_tui.core.questionnaires.storage import (
     load_interview,
 )
 from prospect_tui.core.store import Store
+from prospect_tui.widgets.safe import SafeInput, safe
 from prospect_tui.widgets.text_line import TextLine
 
 # What a question's text may name of the lead; an empty one is left out with its space.
@@ -111,7 +112,7 @@ class QuestionnairePanel(Vertical, can_focus=True):
         yield TextLine(id="q-progress")
         yield Static(id="q-text", markup=False)
         yield Static(id="q-choices", markup=False)
-        yield Input(id="q-input")
+        yield SafeInput(id="q-input")
         yield TextLine(id="q-hint")
         yield Static(id="q-keys", markup=False)
 
@@ -175,8 +176,8 @@ class QuestionnairePanel(Vertical, can_focus=True):
             f"{questionnaire.title} · {number}/{len(shown)} · {question.id}"
             f"{required[question.required]}"
         )
-        text.update(self.filled(question.text))
-        choices.update(self.choices_text(question))
+        text.update(safe(self.filled(question.text), lines=True))
+        choices.update(safe(self.choices_text(question), lines=True))
         if self.is_typed(question):
             typed.add_class("typed")
             given = self.given(question)
@@ -294,7 +295,9 @@ class QuestionnairePanel(Vertical, can_focus=True):
             code = choice_for_digit(question, digit)
             if code is not None:
                 self.ticked = toggle(question, self.ticked, code)
-                self.query_one("#q-choices", Static).update(self.choices_text(question))
+                self.query_one("#q-choices", Static).update(
+                    safe(self.choices_text(question), lines=True)
+                )
             return
         if not question.by_digit or question.type not in ("single", "yesno", "scale"):
             return

@@ -11,6 +11,9 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from prospect_tui.core.text import visible
+from prospect_tui.widgets.safe import safe_text
+
 
 class TextLine(Widget):
     DEFAULT_CSS = "TextLine { height: 1; }"
@@ -20,13 +23,15 @@ class TextLine(Widget):
         self._text = ""
 
     def set(self, text: str) -> None:
-        """Show `text` (taken as typed: no markup); redrawn only when it changed."""
+        """Show `text` (taken as typed: no markup, controls visible); redrawn only when it
+        changed."""
+        text = visible(text)
         if text != self._text:
             self._text = text
             self.refresh()
 
     def render(self) -> Text:
-        return Text(self._text)
+        return safe_text(self._text)
 
     def render_line(self, y: int) -> Strip:
         style = self.rich_style

@@ -35,6 +35,7 @@ from prospect_tui.core.provenance import provenance
 from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import Store
 from prospect_tui.core.suppression import suppressed_hashes, suppression_hash
+from prospect_tui.core.text import visible
 
 CHUNK_ROWS = 10_000
 
@@ -118,7 +119,7 @@ class ImportReport:
         ]
         if self.rejects_file:
             lines.append(f"  rejected rows: {self.rejects_file}")
-        return "\n".join(lines)
+        return visible("\n".join(lines), lines=True)
 
 
 class Progress:
@@ -333,7 +334,7 @@ def import_file(
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise UserError(f"unknown phone region {region!r} (two letters, e.g. FR, BE, CH)")
     lead_file = read_lead_file(path, sheet=sheet, mapping=mapping, region=region)
-    bar = Progress(f"importing {shown_path(path.name)}", progress, on_progress)
+    bar = Progress(f"importing {visible(shown_path(path.name))}", progress, on_progress)
     with ExitStack() as stack:
         stack.callback(bar.close)
         pool = stack.enter_context(PhonePool(region, _expected_rows(lead_file)))

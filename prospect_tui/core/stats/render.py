@@ -11,6 +11,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.csvout import csv_text
 from prospect_tui.core.formatting import duration, percent
 from prospect_tui.core.stats.figures import BREAKDOWN_COLUMNS, Figures, Row
+from prospect_tui.core.text import visible
 
 BREAKDOWNS = ("caller", "day", "hour", "campaign", "outcome")
 
@@ -29,11 +30,13 @@ def breakdown(figures: Figures, by: str = "caller") -> list[dict[str, Any]]:
 
 
 def _grid(header: list[str], rows: list[list[Any]]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    # A caller or campaign name is outside text: its controls shown, and counted as shown.
+    table = [[visible(str(cell)) for cell in r] for r in [header, *rows]]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = []
-    for r in [header, *rows]:
-        cells = [str(r[0]).ljust(widths[0])]
-        cells += [str(cell).rjust(width) for cell, width in zip(r[1:], widths[1:], strict=True)]
+    for r in table:
+        cells = [r[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(r[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
     return lines
 
@@ -42,8 +45,8 @@ def format_table(figures: Figures, by: str = "caller") -> str:
     """The figures as text for a terminal: headline, funnel, one breakdown, best hours."""
     f = figures
     rate = f["opt_in_rate"]
-    scope = [f["period"]["label"], f"campaign: {f['campaign'] or 'all'}"]
-    scope.append(f"caller: {f['caller'] or 'all'}")
+    scope = [f["period"]["label"], f"campaign: {visible(f['campaign'] or 'all')}"]
+    scope.append(f"caller: {visible(f['caller'] or 'all')}")
     lines = [
         " | ".join(scope),
         "",
