@@ -13,6 +13,7 @@ from prospect_tui.core import users
 from prospect_tui.core.store import Store
 from tests.e2e.served import RunningServer, served_database
 from tests.e2e.test_serve_protocol import logged_in, post_login, read_until
+from tests.helpers import A_SUPERVISOR
 
 TITLE = "\x1b]0;pwned\x07"  # OSC 0: the terminal's window title
 CLIPBOARD = "\x1b]52;c;cHduZWQ=\x07"  # OSC 52: writes "pwned" to the clipboard
@@ -55,6 +56,10 @@ async def test_no_escape_sequence_reaches_the_browser_or_the_logs(tmp_path):
     assert "failed login for admin␛]0;pwned␇␛[?1049l" in log
     assert_none_sent(log, "the server's log")
     store = Store(database)
-    names = [row["user"] for row in users.access_log(store) if row["event"] == "login_failed"]
+    names = [
+        row["user"]
+        for row in users.access_log(store, actor=A_SUPERVISOR)
+        if row["event"] == "login_failed"
+    ]
     store.close()
     assert names == ["admin␛]0;pwned␇␛[?1049l"]

@@ -17,6 +17,7 @@ import pytest
 
 from prospect_tui.core import UserError, users
 from prospect_tui.core.store import Store
+from tests.helpers import A_SUPERVISOR
 from tests.unit.consent_data import opt_in
 
 TITLE = "\x1b]0;pwned\x07"  # OSC 0: the terminal's window title
@@ -112,7 +113,7 @@ def test_commands_show_control_characters_as_visible_escapes(hostile, command):
 
 
 def test_a_failed_login_name_is_stored_escaped(hostile):
-    (row,) = users.access_log(hostile)
+    (row,) = users.access_log(hostile, actor=A_SUPERVISOR)
     assert row["user"] == "admin␛]0;pwned␇␛[?1049l"
 
 
