@@ -489,8 +489,11 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     def action_import_list(self) -> None:
         from prospect_tui.screens.import_file import ImportScreen
 
+        # Served (`prospect serve`): the session's folders, never the server's disk.
+        folders = self.config.get("import_folders")
         self.app.push_screen(
-            ImportScreen(self.store, self.dialer.campaign["name"]), lambda _: self.resume()
+            ImportScreen(self.store, self.dialer.campaign["name"], folders=folders),
+            lambda _: self.resume(),
         )
 
     def resume(self) -> None:

@@ -44,11 +44,14 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
+    from prospect_tui.core.import_folder import serving_folder
+    from prospect_tui.core.locations import config_path, consent_key_path
     from prospect_tui.serve.server import ProspectServer
 
     if args.session_hours <= 0:
         raise UserError("--session-hours must be more than 0")
     context = tls_context(args)
+    imports = serving_folder(args.import_folder, store.path, [consent_key_path(), config_path()])
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
     logging.basicConfig(
@@ -61,8 +64,10 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         public_url=args.public_url,
         secure=context is not None,
         session_hours=args.session_hours,
+        import_folder=imports,
     )
     print(f"serving {store.path} on {url} (ctrl+c to stop)", file=sys.stderr, flush=True)
+    print(f"lead files from {imports}", file=sys.stderr, flush=True)
     try:
         web.run_app(
             server.application(),
