@@ -76,6 +76,9 @@ class LeadFileList(OptionList):
 
 class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
+    # The path field has the focus from the start: keys typed right after `i` land there,
+    # never in the file list or tree that comes first (pitfall 15 of the guide).
+    AUTO_FOCUS = "#path"
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
@@ -119,9 +122,6 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         yield ProgressBar(id="progress", show_eta=False)
         yield Static("", id="report")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#path", Input).value = str(event.path)

@@ -378,7 +378,7 @@ class ProspectServer:
         if self.import_folder is None:
             return []
         uploads = session_uploads(self.import_folder, session.id)
-        return ["--served-imports", str(self.import_folder), "--served-uploads", str(uploads)]
+        return ["--app-imports", str(self.import_folder), "--app-uploads", str(uploads)]
 
     def may_upload(self, request: web.Request) -> bool:
         session: Session = request[SESSION]
