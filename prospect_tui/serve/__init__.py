@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import shutil
 import ssl
 import sys
 
@@ -44,7 +45,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
-    from prospect_tui.core.import_folder import serving_folder
+    from prospect_tui.core.import_folder import UPLOADS, serving_folder
     from prospect_tui.core.locations import config_path, consent_key_path
     from prospect_tui.serve.server import ProspectServer
 
@@ -52,6 +53,9 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         raise UserError("--session-hours must be more than 0")
     context = tls_context(args)
     imports = serving_folder(args.import_folder, store.path, [consent_key_path(), config_path()])
+    # Sessions live in this process's memory: those of the last run are over, so are their
+    # uploads (personal data kept no longer than needed).
+    shutil.rmtree(imports / UPLOADS, ignore_errors=True)
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
     logging.basicConfig(

@@ -11,11 +11,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from prospect_tui.cli import main
 from prospect_tui.core.import_folder import session_uploads
 from prospect_tui.core.store import Store
 from prospect_tui.serve import server as server_module
 from prospect_tui.serve.server import ProspectServer
-from tests.e2e.served import served_database
+from tests.e2e.served import RunningServer, served_database
 from tests.e2e.test_serve_protocol import logged_in, read_until
 
 SECRET = "5ec2e7d1a0b9c8f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d"
@@ -163,3 +164,24 @@ async def test_an_upload_needs_the_session_its_token_and_the_import_role(
     assert not any(p.is_file() for p in (served.import_folder / ".uploads").rglob("*"))
     mine = session_uploads(served.import_folder, "x").parent
     assert not mine.exists() or mine.stat().st_mode & 0o777 == 0o700
+
+
+def test_serve_refuses_an_import_folder_holding_the_database(tmp_path, capsys):
+    database = served_database(tmp_path)
+    assert main(["--db", str(database), "serve", "--import-folder", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds" in err and "served.db" in err
+
+
+def test_a_restarted_server_drops_the_uploads_of_the_sessions_it_ended(tmp_path):
+    database = served_database(tmp_path)
+    imports = tmp_path / "imports"
+    left = session_uploads(imports, "a session of the last run")
+    left.mkdir(parents=True)
+    (left / "liste.csv").write_text(LEADS)
+    (imports / "achat.csv").write_text(LEADS)
+    running = RunningServer(database, tmp_path / "serve.log", "--import-folder", str(imports))
+    try:
+        assert not left.exists() and (imports / "achat.csv").exists()
+    finally:
+        running.stop()
