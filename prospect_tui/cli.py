@@ -133,13 +133,10 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
     config = None
     if getattr(args, "served", False):
         from prospect_tui.core.config import user_config
-        from prospect_tui.core.import_folder import SessionFolders
         from prospect_tui.core.users import served_config
 
-        # Started by `prospect serve` for one browser: the role comes from the user record,
-        # lead files from the import folder and the session's uploads only.
+        # Started by `prospect serve` for one browser: the role comes from the user record.
         config = served_config(store, caller_name(args), user_config().as_dict())
-        config["import_folders"] = SessionFolders(args.app_imports, args.app_uploads)
     app = make_app(store, caller=caller_name(args), campaign_name=args.campaign, config=config)
     app.run()
     return app.return_code or 0
@@ -791,9 +788,6 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*option.flags, **option.settings)
     # Set by `prospect serve` for the app it starts per browser: the role comes from the DB.
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
-    # ... with the import folder and this browser session's upload folder.
-    parser.add_argument("--app-imports", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--app-uploads", type=Path, help=argparse.SUPPRESS)
     # Looked up when run, not bound here: tests replace the session's handler.
     parser.set_defaults(handler=lambda args: cmd_session(args))
     levels: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(metavar="COMMAND")}

@@ -14,6 +14,9 @@ from pathlib import Path, PurePath
 from prospect_tui.core import UserError, printable
 
 UPLOADS = ".uploads"  # inside the import folder: one private folder per browser session
+# Set by `prospect serve` in the environment of each app it starts for a browser.
+IMPORTS_VARIABLE = "PROSPECT_SERVED_IMPORTS"
+UPLOADS_VARIABLE = "PROSPECT_SERVED_UPLOADS"
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 MAX_LISTED = 500
 MAX_NAME = 80
@@ -107,6 +110,17 @@ class SessionFolders:
 
     imports: Path | None
     uploads: Path | None
+
+    @classmethod
+    def from_environment(cls) -> SessionFolders:
+        """The folders `prospect serve` gave this app (none when it gave none)."""
+        imports, uploads = os.environ.get(IMPORTS_VARIABLE), os.environ.get(UPLOADS_VARIABLE)
+        return cls(Path(imports) if imports else None, Path(uploads) if uploads else None)
+
+    def environment(self) -> dict[str, str]:
+        """The variables that hand these folders to an app process (from_environment)."""
+        chosen = {IMPORTS_VARIABLE: self.imports, UPLOADS_VARIABLE: self.uploads}
+        return {name: str(path) if path else "" for name, path in chosen.items()}
 
     def uploaded(self) -> list[str]:
         if self.uploads is None or not self.uploads.is_dir():

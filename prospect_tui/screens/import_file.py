@@ -31,12 +31,18 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from prospect_tui.core import UserError
-from prospect_tui.core.import_folder import SessionFolders, lead_suffixes
-from prospect_tui.core.importing import ImportReport, import_file, parse_mapping, read_lead_file
+from prospect_tui.core.import_folder import SessionFolders
+from prospect_tui.core.importing import (
+    SPREADSHEET_SUFFIXES,
+    ImportReport,
+    import_file,
+    parse_mapping,
+    read_lead_file,
+)
 from prospect_tui.core.store import Store
 from prospect_tui.screens.working import ReportsWorkerErrors
 
-LEAD_SUFFIXES = lead_suffixes()
+LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
 LIST_REFRESH_S = 2.0  # a file uploaded from the browser appears in the list by itself
 log = logging.getLogger(__name__)
@@ -84,22 +90,20 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
     ]
 
-    def __init__(
-        self,
-        store: Store,
-        campaign: str,
-        start: Path | None = None,
-        folders: SessionFolders | None = None,
-    ) -> None:
+    # In a browser, lead files come from these folders only; None: the local user's own disk.
+    folders: SessionFolders | None = None
+
+    def __init__(self, store: Store, campaign: str, start: Path | None = None) -> None:
         super().__init__()
         self.store = store
         self.campaign = campaign
         self.start = start or Path.cwd()
-        # Served: lead files come from these folders only; None: the local user's own disk.
-        self.folders = folders
         self.report: ImportReport | None = None
 
     def compose(self) -> ComposeResult:
+        if self.app.is_web:
+            # The folders `prospect serve` gave this app, or none: never the server's disk.
+            self.folders = SessionFolders.from_environment()
         yield Header()
         with Horizontal(id="import-top"):
             if self.folders is None:

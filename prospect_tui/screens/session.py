@@ -487,17 +487,10 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         self.tick()
 
     def action_import_list(self) -> None:
-        from prospect_tui.core.import_folder import SessionFolders
         from prospect_tui.screens.import_file import ImportScreen
 
-        # Served (`prospect serve`): the session's folders, never the server's disk; an app
-        # in a browser started some other way gets none at all.
-        folders = self.config.get("import_folders")
-        if folders is None and self.app.is_web:
-            folders = SessionFolders(None, None)
         self.app.push_screen(
-            ImportScreen(self.store, self.dialer.campaign["name"], folders=folders),
-            lambda _: self.resume(),
+            ImportScreen(self.store, self.dialer.campaign["name"]), lambda _: self.resume()
         )
 
     def resume(self) -> None:

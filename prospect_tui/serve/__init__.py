@@ -13,6 +13,8 @@ import ssl
 import sys
 
 from prospect_tui.core import UserError, users
+from prospect_tui.core.import_folder import UPLOADS, serving_folder
+from prospect_tui.core.locations import config_path, consent_key_path
 from prospect_tui.core.store import Store
 
 DEMO_USERS = (("camille", "caller"), ("dominique", "supervisor"))
@@ -45,8 +47,6 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or ctrl+c; every open app then quits as with ctrl+q."""
     from aiohttp import web
 
-    from prospect_tui.core.import_folder import UPLOADS, serving_folder
-    from prospect_tui.core.locations import config_path, consent_key_path
     from prospect_tui.serve.server import ProspectServer
 
     if args.session_hours <= 0:
@@ -65,10 +65,10 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)
     server = ProspectServer(
         store,
+        import_folder=imports,
         public_url=args.public_url,
         secure=context is not None,
         session_hours=args.session_hours,
-        import_folder=imports,
     )
     print(f"serving {store.path} on {url} (ctrl+c to stop)", file=sys.stderr, flush=True)
     print(f"lead files from {imports}", file=sys.stderr, flush=True)

@@ -29,7 +29,7 @@ from textual_serve.download_manager import DownloadManager
 
 from prospect_tui.core import UserError, users
 from prospect_tui.core.files import private_folder
-from prospect_tui.core.import_folder import session_uploads, upload_name
+from prospect_tui.core.import_folder import SessionFolders, session_uploads, upload_name
 from prospect_tui.core.roles import Actor, may
 from prospect_tui.core.store import Store
 from prospect_tui.serve import pages
@@ -74,11 +74,23 @@ class UserAppService(AppService):
     with ctrl+q, the session's own quit, so the lead on screen goes back to the pool.
     """
 
-    def __init__(self, argv: list[str], session_id: str, user: str, **options: Any) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        session_id: str,
+        user: str,
+        folders: SessionFolders | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(" ".join(argv), **options)
         self.argv = argv
         self.session_id = session_id
         self.user = user
+        # Where the app may take lead files from: set always, so none is inherited.
+        self.folders = folders or SessionFolders(None, None)
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        return {**super()._build_environment(width, height), **self.folders.environment()}
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -322,9 +334,10 @@ class ProspectServer:
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
         await websocket.prepare(request)
         service = UserAppService(
-            self.app_argv(session.user) + self.folder_arguments(session),
+            self.app_argv(session.user),
             session.id,
             session.user,
+            self.session_folders(session),
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
@@ -373,12 +386,11 @@ class ProspectServer:
 
     # Lead files from the user's computer
 
-    def folder_arguments(self, session: Session) -> list[str]:
+    def session_folders(self, session: Session) -> SessionFolders:
         """Where this session's app takes lead files from: nothing else on the server's disk."""
         if self.import_folder is None:
-            return []
-        uploads = session_uploads(self.import_folder, session.id)
-        return ["--app-imports", str(self.import_folder), "--app-uploads", str(uploads)]
+            return SessionFolders(None, None)
+        return SessionFolders(self.import_folder, session_uploads(self.import_folder, session.id))
 
     def may_upload(self, request: web.Request) -> bool:
         session: Session = request[SESSION]

@@ -153,3 +153,14 @@ def test_a_missing_column_is_named_by_count_not_by_the_cells(tmp_path):
         read_lead_file(lead_file)
     assert "no phone column found among 2 columns on line 1" in str(refused.value)
     assert "Ville" not in str(refused.value)
+
+
+def test_the_folders_reach_the_app_through_its_environment(monkeypatch, tmp_path):
+    folders = SessionFolders(tmp_path / "imports", tmp_path / "imports" / ".uploads" / "s")
+    for name, value in folders.environment().items():
+        monkeypatch.setenv(name, value)
+    assert SessionFolders.from_environment() == folders
+    # None is set too, as empty: an app never inherits the server's own variables.
+    for name, value in SessionFolders(None, None).environment().items():
+        monkeypatch.setenv(name, value)
+    assert SessionFolders.from_environment() == SessionFolders(None, None)
