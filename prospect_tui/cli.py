@@ -160,7 +160,6 @@ SERVE_OPTIONS = (
     arg("--public-url", metavar="URL", help="the URL browsers use, behind a reverse proxy"),
     arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
     arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
-    arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
     arg(
         "--import-folder",
         type=Path,
@@ -168,6 +167,7 @@ SERVE_OPTIONS = (
         help="the only folder browsers import lead files from, uploads included"
         " (default: imports/ beside the database)",
     ),
+    arg("--session-hours", type=float, default=12.0, metavar="H", help="idle expiry (12)"),
 )
 PASSWORD_STDIN = arg(
     "--password-stdin",

@@ -85,13 +85,12 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     # The path field has the focus from the start: keys typed right after `i` land there,
     # never in the file list or tree that comes first (pitfall 15 of the guide).
     AUTO_FOCUS = "#path"
+    # In a browser, lead files come from these folders only; None: the local user's own disk.
+    folders: SessionFolders | None = None
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
     ]
-
-    # In a browser, lead files come from these folders only; None: the local user's own disk.
-    folders: SessionFolders | None = None
 
     def __init__(self, store: Store, campaign: str, start: Path | None = None) -> None:
         super().__init__()

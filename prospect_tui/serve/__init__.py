@@ -56,6 +56,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     # Sessions live in this process's memory: those of the last run are over, so are their
     # uploads (personal data kept no longer than needed).
     shutil.rmtree(imports / UPLOADS, ignore_errors=True)
+    print(f"lead files from {imports}", file=sys.stderr, flush=True)
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
     logging.basicConfig(
@@ -71,7 +72,6 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         session_hours=args.session_hours,
     )
     print(f"serving {store.path} on {url} (ctrl+c to stop)", file=sys.stderr, flush=True)
-    print(f"lead files from {imports}", file=sys.stderr, flush=True)
     try:
         web.run_app(
             server.application(),

@@ -16,8 +16,6 @@ TEXTS = {
         "wrong": "Wrong user name or password.",
         "locked": "Too many failed attempts. Try again in 5 minutes.",
         "expired": "The form had expired: please try again.",
-        "session": "prospect-tui",
-        "ended": "Session ended.",
         "upload_link": "Upload a lead file",
         "upload_title": "Upload a lead file · prospect-tui",
         "upload_file": "Lead file (CSV, TXT, TSV, xlsx, xlsm, xlsb, xls, ods; {mb} MB at most)",
@@ -29,6 +27,8 @@ TEXTS = {
         "no_file": "Choose a file first.",
         "off": "This server takes no uploads.",
         "failed": "The file could not be saved on the server.",
+        "session": "prospect-tui",
+        "ended": "Session ended.",
     },
     "fr": {
         "title": "Connexion · prospect-tui",
@@ -39,8 +39,6 @@ TEXTS = {
         "wrong": "Nom d'utilisateur ou mot de passe incorrect.",
         "locked": "Trop d'essais infructueux. Réessayez dans 5 minutes.",
         "expired": "Le formulaire avait expiré : veuillez réessayer.",
-        "session": "prospect-tui",
-        "ended": "Session terminée.",
         "upload_link": "Déposer un fichier de prospects",
         "upload_title": "Déposer un fichier · prospect-tui",
         "upload_file": "Fichier (CSV, TXT, TSV, xlsx, xlsm, xlsb, xls, ods ; {mb} Mo au plus)",
@@ -52,6 +50,8 @@ TEXTS = {
         "no_file": "Choisissez d'abord un fichier.",
         "off": "Ce serveur ne reçoit pas de fichiers.",
         "failed": "Le fichier n'a pas pu être enregistré sur le serveur.",
+        "session": "prospect-tui",
+        "ended": "Session terminée.",
     },
 }
 

@@ -47,10 +47,10 @@ log = logging.getLogger("prospect.serve")
 TEXTUAL_STATIC = Path(str(files("textual_serve") / "static"))
 OWN_ASSETS = Path(str(files("prospect_tui.serve") / "assets"))
 QUIT_TIMEOUT_S = 5.0
-SWEEP_INTERVAL_S = 5.0
-CTRL_Q = b"\x11"
 MAX_UPLOAD_BYTES = 50 * 2**20
 UPLOAD_CHUNK = 64 * 1024
+SWEEP_INTERVAL_S = 5.0
+CTRL_Q = b"\x11"
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
 SESSION = web.RequestKey("session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -74,23 +74,11 @@ class UserAppService(AppService):
     with ctrl+q, the session's own quit, so the lead on screen goes back to the pool.
     """
 
-    def __init__(
-        self,
-        argv: list[str],
-        session_id: str,
-        user: str,
-        folders: SessionFolders | None = None,
-        **options: Any,
-    ) -> None:
+    def __init__(self, argv: list[str], session_id: str, user: str, **options: Any) -> None:
         super().__init__(" ".join(argv), **options)
         self.argv = argv
         self.session_id = session_id
         self.user = user
-        # Where the app may take lead files from: set always, so none is inherited.
-        self.folders = folders or SessionFolders(None, None)
-
-    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        return {**super()._build_environment(width, height), **self.folders.environment()}
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -104,6 +92,13 @@ class UserAppService(AppService):
         )
         self._stdin = process.stdin
         return process
+
+    # Where the app may take lead files from (ProspectServer.session_folders).
+    folders = SessionFolders(None, None)
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        # Both variables always set: an app never inherits folders from the server's own.
+        return {**super()._build_environment(width, height), **self.folders.environment()}
 
     async def run(self) -> None:
         await super().run()
@@ -146,8 +141,8 @@ class ProspectServer:
         public_url: str | None = None,
         secure: bool = False,
         session_hours: float = 12.0,
-        app_argv: Callable[[str], list[str]] | None = None,
         import_folder: Path | None = None,
+        app_argv: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -155,10 +150,10 @@ class ProspectServer:
         self.sessions = Sessions(store.clock, timedelta(hours=session_hours))
         self.limiter = LoginLimiter(store.clock)
         self.downloads = DownloadManager()
-        self.services: dict[str, UserAppService] = {}
-        self.app_argv = app_argv or app_command(store)
         # Where browsers' lead files come from, uploads included (None: no import at all).
         self.import_folder = import_folder
+        self.services: dict[str, UserAppService] = {}
+        self.app_argv = app_argv or app_command(store)
         # One password check at a time: the failure count is exact even for attempts sent
         # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
         self.login_lock = asyncio.Lock()
@@ -337,12 +332,12 @@ class ProspectServer:
             self.app_argv(session.user),
             session.id,
             session.user,
-            self.session_folders(session),
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
             download_manager=self.downloads,
         )
+        service.folders = self.session_folders(session)
         self.services[service.app_service_id] = service
         log.info("app started for %s", session.user)
         try:
@@ -509,6 +504,22 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
             await service.focus()
 
 
+def _runs_as(name: str, service: UserAppService) -> bool:
+    return service.user == name
+
+
+def redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _bounded(value: object, default: int, low: int, high: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return min(max(number, low), high)
+
+
 async def _small_field(part: object, name: str, limit: int = 256) -> bytes:
     """The value of the form field `name` when `part` is it and it is short; else b""."""
     if not isinstance(part, BodyPartReader) or part.name != name:
@@ -544,19 +555,3 @@ async def _save_upload(part: BodyPartReader, folder: Path, name: str) -> bool:
         raise UserError(f"{name}: cannot be saved ({error.strerror})") from None
     finally:
         temp.unlink(missing_ok=True)
-
-
-def _runs_as(name: str, service: UserAppService) -> bool:
-    return service.user == name
-
-
-def redirect(location: str) -> web.Response:
-    return web.Response(status=303, headers={"Location": location})
-
-
-def _bounded(value: object, default: int, low: int, high: int) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        return default
-    return min(max(number, low), high)
