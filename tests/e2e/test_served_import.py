@@ -4,6 +4,7 @@ to as textual-serve's page does (websocket), with uploads posted as the upload f
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 
@@ -17,7 +18,7 @@ from prospect_tui.core.store import Store
 from prospect_tui.serve import server as server_module
 from prospect_tui.serve.server import ProspectServer
 from tests.e2e.served import RunningServer, served_database
-from tests.e2e.test_serve_protocol import logged_in, read_until
+from tests.e2e.test_serve_protocol import claimed, logged_in, read_until
 
 SECRET = "5ec2e7d1a0b9c8f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d"
 LEADS = (
@@ -27,6 +28,7 @@ LEADS = (
 )
 CTRL_U = "\x15"  # the path field: delete what was typed
 CTRL_S = "\x13"
+ESCAPE = "\x1b"
 
 
 @pytest.fixture
@@ -72,6 +74,20 @@ async def upload(session, base: str, name: str, body: bytes, token: str | None =
         return response.status, await response.text()
 
 
+async def calling_session(websocket, database) -> None:
+    """Waits for the calling session on a lead; a supervisor opening on the figures (their
+    footer offers Refresh) leaves them with Escape."""
+    screen, _ = await read_until(websocket, "No answer")
+    if "Refresh" in screen:
+        await websocket.send_json(["stdin", ESCAPE])
+        screen = ""
+    async with asyncio.timeout(30):
+        while not (lead := claimed(database, "sue")):
+            await asyncio.sleep(0.1)
+    if lead not in screen:
+        await read_until(websocket, lead)
+
+
 async def path_field_ready(websocket) -> None:
     """Waits until keys land in the path field: a probe key typed until it shows there (keys
     sent while the screen opens may reach the screen below, issue #19)."""
@@ -100,7 +116,7 @@ async def test_a_browser_session_reaches_no_file_outside_the_import_folder(serve
     before = served.store.count_leads()
     url = served.base + "/ws?width=120&height=40"
     async with sue.ws_connect(url, origin=served.base) as websocket:
-        await read_until(websocket, "No answer")
+        await calling_session(websocket, served.store.path)
         await websocket.send_json(["stdin", "i"])
         screen, _ = await read_until(websocket, "achat.csv")
         # No folder tree of the server's disk; a link out of the folder is not even listed.
@@ -127,7 +143,7 @@ async def test_an_uploaded_file_is_listed_and_imported_by_a_supervisor(served, b
     before = served.store.count_leads()
     url = served.base + "/ws?width=120&height=40"
     async with sue.ws_connect(url, origin=served.base) as websocket:
-        await read_until(websocket, "No answer")
+        await calling_session(websocket, served.store.path)
         await websocket.send_json(["stdin", "i"])
         await read_until(websocket, "uploaded")
         await path_field_ready(websocket)
