@@ -250,6 +250,13 @@ SERVE_OPTIONS = (
     arg("--certfile", type=Path, metavar="F", help="TLS certificate (PEM)"),
     arg("--keyfile", type=Path, metavar="F", help="TLS private key (PEM)"),
     arg(
+        "--import-folder",
+        type=Path,
+        metavar="DIR",
+        help="the only folder browsers import lead files from, uploads included"
+        " (default: imports/ beside the database)",
+    ),
+    arg(
         "--session-hours",
         type=positive_option("--session-hours", 720),
         default=12.0,

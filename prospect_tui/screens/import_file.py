@@ -1,7 +1,9 @@
 """The import screen (key i, or the palette): pick a file, check how it was read, import.
 
 The preview shows the detected encoding, separator, header row and column mapping; the
-import runs in a worker thread on its own connection so the screen stays live.
+import runs in a worker thread on its own connection so the screen stays live. In a browser
+(served mode) it offers only the import folder and the session's uploads, never the
+server's disk.
 """
 
 from __future__ import annotations
@@ -14,16 +16,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, DirectoryTree, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import (
+    DataTable,
+    DirectoryTree,
+    Footer,
+    Header,
+    Input,
+    OptionList,
+    ProgressBar,
+    Static,
+)
+from textual.widgets.option_list import Option
 
 from prospect_tui.core import UserError
+from prospect_tui.core.import_folder import SessionFolders
 from prospect_tui.core.importing import (
     SPREADSHEET_SUFFIXES,
     ImportReport,
     import_file,
     parse_mapping,
     read_lead_file,
-    shown,
 )
 from prospect_tui.core.roles import Actor
 from prospect_tui.core.store import Store
@@ -32,12 +44,8 @@ from prospect_tui.widgets.safe import SafeInput, safe, safe_text
 
 LEAD_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 8
+LIST_REFRESH_S = 2.0  # a file uploaded from the browser appears in the list by itself
 log = logging.getLogger(__name__)
-
-
-def one_line(error: BaseException) -> str:
-    """An unexpected error as one line: its kind and the start of its message."""
-    return shown(f"{type(error).__name__}: {error}")
 
 
 class LeadFileTree(DirectoryTree):
@@ -51,8 +59,38 @@ class LeadFileTree(DirectoryTree):
         return super().process_label(safe_text(label) if isinstance(label, str) else label)
 
 
+class LeadFileList(OptionList):
+    """Served mode: the session's uploads, then the import folder's lead files, by name."""
+
+    def __init__(self, folders: SessionFolders, **options) -> None:
+        super().__init__(**options)
+        self.folders = folders
+        self.shown_names: list[tuple[str, bool]] = []
+
+    def on_mount(self) -> None:
+        self.refresh_names()
+        self.set_interval(LIST_REFRESH_S, self.refresh_names)
+
+    def refresh_names(self) -> None:
+        uploaded = self.folders.uploaded()
+        shared = [name for name in self.folders.shared() if name not in uploaded]
+        names = [(name, True) for name in uploaded] + [(name, False) for name in shared]
+        if names == self.shown_names:
+            return
+        self.shown_names = names
+        self.clear_options()
+        self.add_options(
+            Option(safe_text(f"{name}  ↑ uploaded" if up else name), id=name) for name, up in names
+        )
+
+
 class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
+    # The path field has the focus from the start: keys typed right after `i` land there,
+    # never in the file list or tree that comes first (pitfall 15 of the guide).
+    AUTO_FOCUS = "#path"
+    # In a browser, lead files come from these folders only; None: the local user's own disk.
+    folders: SessionFolders | None = None
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
@@ -69,11 +107,21 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         self.report: ImportReport | None = None
 
     def compose(self) -> ComposeResult:
+        if self.app.is_web:
+            # The folders `prospect serve` gave this app, or none: never the server's disk.
+            self.folders = SessionFolders.from_environment()
         yield Header()
         with Horizontal(id="import-top"):
-            yield LeadFileTree(self.start, id="tree")
+            if self.folders is None:
+                yield LeadFileTree(self.start, id="tree")
+                where = "File path (Enter previews)"
+            else:
+                with Vertical(id="sources"):
+                    yield Static("Upload a file with the page's Upload link", id="upload-hint")
+                    yield LeadFileList(self.folders, id="files")
+                where = "File name from the list (Enter previews)"
             with Vertical(id="import-side"):
-                yield SafeInput(placeholder="File path (Enter previews)", id="path")
+                yield SafeInput(placeholder=where, id="path")
                 yield SafeInput(
                     placeholder="Mapping changes: phone=Tél. standard, company=Nom", id="mapping"
                 )
@@ -85,15 +133,23 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         yield Static("", id="report")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
-
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#path", Input).value = str(event.path)
         self.preview()
 
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#path", Input).value = event.option.id or ""
+        self.preview()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.preview()
+
+    def chosen_file(self) -> Path:
+        """The file the path field names; in served mode only inside the session's folders."""
+        typed = self.query_one("#path", Input).value.strip()
+        if self.folders is None:
+            return Path(typed).expanduser()
+        return self.folders.resolve(typed)
 
     def mapping(self) -> dict[str, str]:
         items = [i.strip() for i in self.query_one("#mapping", Input).value.split(",")]
@@ -104,12 +160,13 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         layout = self.query_one("#layout", Static)
         table = self.query_one("#preview", DataTable)
         table.clear(columns=True)
-        path = self.query_one("#path", Input).value.strip()
-        if not path:
+        if not self.query_one("#path", Input).value.strip():
             layout.update("Pick a lead file.")
             return False
+        path: Path | None = None
         try:
-            lead_file = read_lead_file(Path(path).expanduser(), mapping=self.mapping())
+            path = self.chosen_file()
+            lead_file = read_lead_file(path, mapping=self.mapping())
         except UserError as error:
             layout.update(safe(f"✗ {error}"))
             if "--map" in str(error):
@@ -121,7 +178,8 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
             return False
         except Exception as error:  # an unforeseen bug must not close the caller's session
             log.exception("preview of %s failed", path)
-            layout.update(safe(f"✗ cannot read this file ({one_line(error)})"))
+            # Its kind only: an unforeseen error's message may quote the file's bytes.
+            layout.update(safe(f"✗ cannot read this file ({type(error).__name__}, logged)"))
             return False
         mapped = ", ".join(f"{f} ← {c}" for f, c in lead_file.mapping_names().items())
         rows = len(lead_file.sample)
@@ -139,7 +197,7 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         if self.preview():
             self.query_one("#report", Static).update("Importing…")
             self.run_import(
-                Path(self.query_one("#path", Input).value.strip()).expanduser(),
+                self.chosen_file(),
                 self.query_one("#campaign", Input).value.strip() or self.campaign,
                 self.query_one("#source", Input).value.strip(),
                 self.mapping(),

@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import shutil
 import ssl
 import sys
 
 from prospect_tui.core import UserError, users
+from prospect_tui.core.import_folder import UPLOADS, serving_folder
+from prospect_tui.core.locations import config_path, consent_key_path
 from prospect_tui.core.store import Store
 from prospect_tui.core.text import visible
 
@@ -66,6 +69,11 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
     if campaign:
         store.campaign(campaign)  # an unknown name stops here, not in every browser
     context = tls_context(args)
+    imports = serving_folder(args.import_folder, store.path, [consent_key_path(), config_path()])
+    # Sessions live in this process's memory: those of the last run are over, so are their
+    # uploads (personal data kept no longer than needed).
+    shutil.rmtree(imports / UPLOADS, ignore_errors=True)
+    print(f"lead files from {imports}", file=sys.stderr, flush=True)
     scheme = "https" if context else "http"
     url = args.public_url or f"{scheme}://{args.host}:{args.port}"
     handler = logging.StreamHandler(sys.stderr)
@@ -76,6 +84,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         print("no users yet: add one with `prospect user add NAME`", file=sys.stderr)
     server = ProspectServer(
         store,
+        import_folder=imports,
         public_url=args.public_url,
         secure=context is not None,
         session_hours=args.session_hours,

@@ -16,6 +16,17 @@ TEXTS = {
         "wrong": "Wrong user name or password.",
         "locked": "Too many failed attempts. Try again in a few minutes.",
         "expired": "The form had expired: please try again.",
+        "upload_link": "Upload a lead file",
+        "upload_title": "Upload a lead file · prospect-tui",
+        "upload_file": "Lead file (CSV, TXT, TSV, xlsx, xlsm, xlsb, xls, ods; {mb} MB at most)",
+        "upload_submit": "Upload",
+        "uploaded": "{name} is uploaded: in the session, press i and pick it from the list.",
+        "refused": "Only a supervisor may import lead files.",
+        "too_big": "The file is larger than {mb} MB: split it.",
+        "not_lead": "Not a lead file: CSV, TXT, TSV, xlsx, xlsm, xlsb, xls or ods.",
+        "no_file": "Choose a file first.",
+        "off": "This server takes no uploads.",
+        "failed": "The file could not be saved on the server.",
         "session": "prospect-tui",
         "ended": "Session ended.",
         "elsewhere": "This session was opened in another tab or browser.",
@@ -30,6 +41,17 @@ TEXTS = {
         "wrong": "Nom d'utilisateur ou mot de passe incorrect.",
         "locked": "Trop d'essais infructueux. Réessayez dans quelques minutes.",
         "expired": "Le formulaire avait expiré : veuillez réessayer.",
+        "upload_link": "Déposer un fichier de prospects",
+        "upload_title": "Déposer un fichier · prospect-tui",
+        "upload_file": "Fichier (CSV, TXT, TSV, xlsx, xlsm, xlsb, xls, ods ; {mb} Mo au plus)",
+        "upload_submit": "Déposer",
+        "uploaded": "{name} est déposé : dans la session, appuyez sur i et choisissez-le.",
+        "refused": "Seul un superviseur peut importer des fichiers de prospects.",
+        "too_big": "Le fichier dépasse {mb} Mo : découpez-le.",
+        "not_lead": "Pas un fichier de prospects : CSV, TXT, TSV, xlsx, xlsm, xlsb, xls ou ods.",
+        "no_file": "Choisissez d'abord un fichier.",
+        "off": "Ce serveur ne reçoit pas de fichiers.",
+        "failed": "Le fichier n'a pas pu être enregistré sur le serveur.",
         "session": "prospect-tui",
         "ended": "Session terminée.",
         "elsewhere": "Cette session a été ouverte dans un autre onglet ou navigateur.",
@@ -92,9 +114,51 @@ def login_page(lang: str, csrf: str, message: str = "", username: str = "") -> s
 """
 
 
-def session_page(lang: str, websocket_url: str, font_size: int = 16) -> str:
-    """textual-serve's terminal, without its web font from a third-party host."""
+def upload_page(lang: str, csrf: str, max_mb: int, message: str = "", name: str = "") -> str:
+    """The form that sends a lead file from the user's computer (POST /upload, multipart:
+    the CSRF token first, so it is checked before a byte of the file is saved)."""
     text = TEXTS[lang]
+    notice = ""
+    if message:
+        line = text[message].format(name=name, mb=max_mb)
+        role = "status" if message == "uploaded" else "alert"
+        kind = "done" if message == "uploaded" else "error"
+        notice = f'<p class="{kind}" role="{role}">{escape(line)}</p>'
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(text["upload_title"])}</title>
+<link rel="stylesheet" href="/assets/prospect.css">
+</head>
+<body class="login">
+<main>
+<h1>{escape(text["upload_link"])}</h1>
+{notice}
+<form method="post" action="/upload" enctype="multipart/form-data">
+<input type="hidden" name="csrf" value="{escape(csrf)}">
+<label for="file">{escape(text["upload_file"].format(mb=max_mb))}</label>
+<input id="file" name="file" type="file" required
+ accept=".csv,.txt,.tsv,.xlsx,.xlsm,.xlsb,.xls,.ods">
+<button type="submit">{escape(text["upload_submit"])}</button>
+</form>
+</main>
+</body>
+</html>
+"""
+
+
+def session_page(lang: str, websocket_url: str, font_size: int = 16, upload: bool = False) -> str:
+    """textual-serve's terminal, without its web font from a third-party host; with a link
+    to the upload form for those who may import (it opens beside the session)."""
+    text = TEXTS[lang]
+    link = (
+        f'<a class="upload-link" href="/upload" target="_blank" rel="noopener">'
+        f"{escape(text['upload_link'])}</a>"
+        if upload
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -108,6 +172,7 @@ def session_page(lang: str, websocket_url: str, font_size: int = 16) -> str:
 <body class="session">
 <div id="start"></div>
 <div class="ended">{escape(text["ended"])}</div>
+{link}
 <div id="terminal" class="textual-terminal"
  data-session-websocket-url="{escape(websocket_url)}" data-font-size="{font_size}"></div>
 </body>

@@ -11,6 +11,9 @@ import hmac
 import itertools
 import json
 import logging
+import os
+import secrets
+import shutil
 import sys
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -22,11 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from prospect_tui.core import users
+from prospect_tui.core import UserError, users
+from prospect_tui.core.files import private_folder
+from prospect_tui.core.import_folder import SessionFolders, session_uploads, upload_name
+from prospect_tui.core.roles import Actor, may
 from prospect_tui.core.store import Store
 from prospect_tui.serve import pages
 from prospect_tui.serve.auth import (
@@ -43,6 +49,8 @@ log = logging.getLogger("prospect.serve")
 TEXTUAL_STATIC = Path(str(files("textual_serve") / "static"))
 OWN_ASSETS = Path(str(files("prospect_tui.serve") / "assets"))
 QUIT_TIMEOUT_S = 5.0
+MAX_UPLOAD_BYTES = 50 * 2**20
+UPLOAD_CHUNK = 64 * 1024
 SWEEP_INTERVAL_S = 5.0
 CTRL_Q = b"\x11"
 # The page's socket closes with this code when its user opened the session elsewhere: the
@@ -130,6 +138,13 @@ class UserAppService(AppService):
         self._stdin = process.stdin
         return process
 
+    # Where the app may take lead files from (ProspectServer.session_folders).
+    folders = SessionFolders(None, None)
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        # Both variables always set: an app never inherits folders from the server's own.
+        return {**super()._build_environment(width, height), **self.folders.environment()}
+
     async def run(self) -> None:
         await super().run()
         process = self._process
@@ -180,6 +195,7 @@ class ProspectServer:
         public_url: str | None = None,
         secure: bool = False,
         session_hours: float = 12.0,
+        import_folder: Path | None = None,
         app_argv: Callable[[str], list[str]] | None = None,
         max_sessions: int | None = None,
     ) -> None:
@@ -189,6 +205,8 @@ class ProspectServer:
         self.sessions = Sessions(store.clock, timedelta(hours=session_hours))
         self.limiter = LoginLimiter(store.clock)
         self.downloads = DownloadManager()
+        # Where browsers' lead files come from, uploads included (None: no import at all).
+        self.import_folder = import_folder
         self.services: dict[str, UserAppService] = {}
         self.app_argv = app_argv or app_command(store)
         self.max_sessions = max_sessions or default_max_sessions()
@@ -215,6 +233,8 @@ class ProspectServer:
                 web.get("/", self.session_page),
                 web.get("/ws", self.websocket),
                 web.get("/download/{key}", self.download),
+                web.get("/upload", self.upload_form),
+                web.post("/upload", self.upload),
                 web.static("/static", TEXTUAL_STATIC),
                 web.static("/assets", OWN_ASSETS),
             ]
@@ -344,6 +364,8 @@ class ProspectServer:
         session: Session = request[SESSION]
         self.sessions.close(request.cookies.get(SESSION_COOKIE))
         await self.stop_apps(lambda service: service.session_id == session.id)
+        if self.import_folder is not None:
+            shutil.rmtree(session_uploads(self.import_folder, session.id), ignore_errors=True)
         log.info("logout: %s from %s", session.user, self.address(request))
         users.log_access(self.store, "logout", session.user, self.address(request))
         response = redirect("/login")
@@ -368,7 +390,7 @@ class ProspectServer:
         origin = self.own_origin(request)
         websocket_url = "ws" + origin.removeprefix("http") + "/ws"
         size = _bounded(request.query.get("fontsize"), 16, 8, 40)
-        body = pages.session_page(lang, websocket_url, size)
+        body = pages.session_page(lang, websocket_url, size, upload=self.may_upload(request))
         return web.Response(text=body, content_type="text/html")
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
@@ -400,6 +422,7 @@ class ProspectServer:
                         websocket,
                         self.downloads,
                     )
+                    service.folders = self.session_folders(session)
                     self.services[service.app_service_id] = service
                     log.info("app started for %s", session.user)
                     await service.start(width, height)
@@ -451,6 +474,71 @@ class ProspectServer:
             await response.write(chunk)
         await response.write_eof()
         return response
+
+    # Lead files from the user's computer
+
+    def session_folders(self, session: Session) -> SessionFolders:
+        """Where this session's app takes lead files from: nothing else on the server's disk."""
+        if self.import_folder is None:
+            return SessionFolders(None, None)
+        return SessionFolders(self.import_folder, session_uploads(self.import_folder, session.id))
+
+    def may_upload(self, request: web.Request) -> bool:
+        session: Session = request[SESSION]
+        user = users.get_user(self.store, session.user)
+        actor = Actor(session.user, user.role if user else "")
+        return self.import_folder is not None and user is not None and may(actor, "import")
+
+    def _upload_page(
+        self, request: web.Request, message: str = "", status: int = 200, name: str = ""
+    ) -> web.Response:
+        session: Session = request[SESSION]
+        lang = pages.language(request.headers.get("Accept-Language", ""))
+        body = pages.upload_page(lang, session.csrf, MAX_UPLOAD_BYTES // 2**20, message, name)
+        return web.Response(text=body, content_type="text/html", status=status)
+
+    async def upload_form(self, request: web.Request) -> web.Response:
+        return self._upload_page(request)
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """A lead file from the user's computer, saved 0600 in this session's folder of the
+        import folder: bound to the session and its CSRF token, for those who may import."""
+        session: Session = request[SESSION]
+        if self.import_folder is None:
+            return self._upload_page(request, "off", 404)
+        if not self.may_upload(request):
+            self.log_refusal(request, session.user, "upload of a lead file by a non-importer")
+            return self._upload_page(request, "refused", 403)
+        if (request.content_length or 0) > MAX_UPLOAD_BYTES + UPLOAD_CHUNK:
+            return self._upload_page(request, "too_big", 413)
+        if not request.content_type.startswith("multipart/form-data"):
+            return self._upload_page(request, "no_file", 400)
+        try:
+            reader = await request.multipart()
+            token = await reader.next()
+            # The token comes first: nothing is written for a request without it.
+            sent = await _small_field(token, "csrf")
+            if not hmac.compare_digest(sent, session.csrf.encode()):
+                self.log_refusal(request, session.user, "upload without its CSRF token")
+                return self._upload_page(request, "expired", 403)
+            part = await reader.next()
+        except ValueError:  # a malformed multipart body
+            return self._upload_page(request, "no_file", 400)
+        if not isinstance(part, BodyPartReader) or part.name != "file" or not part.filename:
+            return self._upload_page(request, "no_file", 400)
+        try:
+            name = upload_name(part.filename)
+        except UserError:
+            return self._upload_page(request, "not_lead", 415)
+        try:
+            saved = await _save_upload(part, session_uploads(self.import_folder, session.id), name)
+        except UserError as error:
+            log.warning("upload of %s failed: %s", session.user, error)
+            return self._upload_page(request, "failed", 500)
+        if not saved:
+            return self._upload_page(request, "too_big", 413)
+        log.info("upload: %s saved %s", session.user, name)
+        return self._upload_page(request, "uploaded", 200, name)
 
     # Stopping apps
 
@@ -540,3 +628,40 @@ def _bounded(value: object, default: int, low: int, high: int) -> int:
     except ValueError:
         return default
     return min(max(number, low), high)
+
+
+async def _small_field(part: object, name: str, limit: int = 256) -> bytes:
+    """The value of the form field `name` when `part` is it and it is short; else b""."""
+    if not isinstance(part, BodyPartReader) or part.name != name:
+        return b""
+    value = b""
+    while chunk := await part.read_chunk(limit):
+        value += chunk
+        if len(value) > limit:
+            return b""
+    return value
+
+
+async def _save_upload(part: BodyPartReader, folder: Path, name: str) -> bool:
+    """The part saved whole as `folder/name` (0600), or nothing when it exceeds
+    MAX_UPLOAD_BYTES (False); written under a hidden temporary name, renamed once complete."""
+    private_folder(folder)
+    temp = folder / f".{name}.{secrets.token_hex(8)}.part"
+    try:
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as error:
+        raise UserError(f"{name}: cannot be saved ({error.strerror})") from None
+    size = 0
+    try:
+        with open(descriptor, "wb") as written:
+            while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    return False
+                written.write(chunk)
+        os.replace(temp, folder / name)
+        return True
+    except OSError as error:
+        raise UserError(f"{name}: cannot be saved ({error.strerror})") from None
+    finally:
+        temp.unlink(missing_ok=True)

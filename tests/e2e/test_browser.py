@@ -216,3 +216,52 @@ def test_a_palette_export_arrives_as_a_browser_download(server, open_browser, tm
     press(browser, Keys.ENTER)
     found = wait_until(lambda: list(downloads.glob("prospect-calls-*.csv")), "the download")
     assert found[0].read_bytes().startswith("\ufeff".encode())
+
+
+def test_a_supervisor_uploads_a_lead_file_from_the_browser_and_imports_it(
+    server, open_browser, tmp_path
+):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    def typed(*keys: str, control: str = "") -> None:
+        # Keyboard events to the terminal, a ctrl chord held as a person holds it.
+        chain = ActionChains(browser).send_keys(*keys)
+        if control:
+            chain = chain.key_down(Keys.CONTROL).send_keys(control).key_up(Keys.CONTROL)
+        chain.perform()
+
+    lead_file = tmp_path / "printemps.csv"
+    lead_file.write_text(
+        "Raison sociale;Tél. standard\r\nFromagerie Navigateur;01 45 67 89 11\r\n",
+        encoding="utf-8",
+    )
+    browser = open_browser()
+    log_in(browser, server.url, "sue", PASSWORDS["sue"])
+    wait_until(lambda: "No answer" in screen(browser), "sue's first screen")
+    browser.find_element(By.CSS_SELECTOR, ".xterm-screen").click()
+    if "Refresh" in screen(browser):  # a supervisor opening on the figures leaves them
+        typed(Keys.ESCAPE)
+    wait_until(lambda: (lead := claimed(server.db, "sue")) and lead in screen(browser), "a lead")
+    session_tab = browser.current_window_handle
+    browser.find_element(By.CSS_SELECTOR, "a.upload-link").click()
+    wait_until(lambda: len(browser.window_handles) == 2, "the upload form in a new tab")
+    browser.switch_to.window(next(h for h in browser.window_handles if h != session_tab))
+    wait_until(lambda: browser.find_elements(By.ID, "file"), "the upload form")
+    browser.find_element(By.ID, "file").send_keys(str(lead_file))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    done = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".done"), "the upload")
+    assert "printemps.csv is uploaded" in done[0].text
+
+    browser.switch_to.window(session_tab)
+    browser.find_element(By.CSS_SELECTOR, ".xterm-screen").click()
+    typed("i")
+    wait_until(lambda: "printemps.csv" in screen(browser), "the upload in the import list")
+    time.sleep(0.5)  # the screen takes the keys once it is shown (issue #19)
+    typed("printemps.csv", Keys.ENTER)
+    wait_until(lambda: "1 data rows" in screen(browser), "the preview")
+    typed(control="s")
+    wait_until(lambda: "1 imported" in screen(browser), "the import report")
+    with sqlite3.connect(server.db) as conn:
+        found = conn.execute("SELECT count(*) FROM leads WHERE company = 'Fromagerie Navigateur'")
+        assert found.fetchone()[0] == 1

@@ -112,14 +112,14 @@ def test_map_still_overrides_content(tmp_path: Path, capsys):
     assert report["imported"] == 1 and leads[0]["phone_e164"] == "+33478123456"
 
 
-def test_no_company_column_is_refused_with_the_columns_seen(tmp_path: Path, capsys):
+def test_no_company_column_is_refused_with_the_count_of_columns_seen(tmp_path: Path, capsys):
     rows = [["Code", "Téléphone", "Ville"], ["A12", "01 42 68 53 00", "Paris"]]
     path = write(tmp_path / "sans_nom.csv", rows)
     assert main(["--db", str(tmp_path / "p.db"), "import", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"prospect: error: {path}: no company column found (columns seen on line 1: Code, "
-        'Téléphone, Ville); name it with --map company="COLUMN"\n'
+        f"prospect: error: {path}: no company column found among 3 columns on line 1; "
+        'name it with --map company="COLUMN"\n'
     )
     report, leads = imported(tmp_path, path, capsys, "--map", "company=Code")
     assert leads[0]["company"] == "A12"

@@ -117,8 +117,10 @@ def _find_column(columns: list[str], wanted: str) -> int | None:
     return None
 
 
-def _listed(columns: list[str]) -> str:
-    return shown(", ".join(columns))
+def _counted(columns: list[str]) -> str:
+    # A count, never the cells: a file that is no lead file (a key, a password file) must
+    # not have its first line shown as "the columns seen".
+    return f"{len(columns)} column" + ("s" if len(columns) != 1 else "")
 
 
 def _locate_header(
@@ -146,11 +148,8 @@ def _locate_header(
         if best is None or score > best[0]:
             best = (score, index, columns, forced)
     if best is None:
-        seen = _listed(_column_names(head[candidates[0]][1]))
         missing = ", ".join(f"{key}={shown(column)!r}" for key, column in wanted.items())
-        raise UserError(
-            f"{name}: no header row has the --map columns {missing} (first row: {seen})"
-        )
+        raise UserError(f"{name}: no header row has the --map columns {missing}")
     _, index, columns, forced = best
     return index, columns, forced
 
@@ -200,13 +199,13 @@ def read_lead_file(
     fields = choose_mapping(columns, samples, region, forced)
     if "phone" not in fields:
         raise UserError(
-            f"{name}: no phone column found (columns seen on line {header_line}: "
-            f'{_listed(columns)}); name it with --map phone="COLUMN"'
+            f"{name}: no phone column found among {_counted(columns)} on line {header_line}; "
+            'name it with --map phone="COLUMN"'
         )
     if not {"company", "contact_name", "first_name", "last_name"} & set(fields):
         raise UserError(
-            f"{name}: no company column found (columns seen on line {header_line}: "
-            f'{_listed(columns)}); name it with --map company="COLUMN"'
+            f"{name}: no company column found among {_counted(columns)} on line {header_line}; "
+            'name it with --map company="COLUMN"'
         )
     return LeadFile(
         path=path,
