@@ -162,6 +162,21 @@ def positive_option(flag: str, high: float) -> Callable[[str], float]:
     return checked
 
 
+def share_option(flag: str) -> Callable[[str], float]:
+    """An argparse type: a share from 0 to 1 (never NaN), else one line naming `flag`."""
+
+    def checked(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 1:  # NaN fails every comparison, so it is refused here too
+            raise UserError(f"{flag}: a share from 0 to 1 (0.8), not {text[:40]!r}")
+        return value
+
+    return checked
+
+
 def figures_of(help: str) -> Option:
     return arg("--caller", metavar="NAME", help=help)
 
@@ -499,6 +514,13 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
         help="breakdown for the table and the CSV (default: caller)",
     ),
     arg("--questions", action="store_true", help="the questionnaire's figures (needs --campaign)"),
+    arg(
+        "--e",
+        type=share_option("--e"),
+        metavar="SHARE",
+        help="with --questions: the share of unknown-eligibility cases taken as eligible in"
+        " RR3/RR4 (default: estimated from the cases of known eligibility)",
+    ),
     arg("--tui", action="store_true", help="open the live stats screen"),
     arg("--json", action="store_true", help="print a JSON object"),
     arg("--csv", action="store_true", help="print the breakdown as CSV"),
@@ -527,6 +549,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     if args.questions:
         return questions_stats(store, args, period, caller)
+    if args.e is not None:
+        raise UserError("--e goes with --questions (it is the e of RR3 and RR4)")
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
         print_json(figures, indent=2)
@@ -545,7 +569,9 @@ def questions_stats(
 
     if not args.campaign:
         raise UserError("--questions needs --campaign NAME")
-    found = figures.question_figures(store, args.campaign, period.start_iso, period.end_iso, caller)
+    found = figures.question_figures(
+        store, args.campaign, period.start_iso, period.end_iso, caller, args.e
+    )
     found["period"] = period.as_json()
     if args.json:
         print_json(found, indent=2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from prospect_tui.core.questionnaires.model import (
     MISSING_LABELS,
@@ -140,6 +141,32 @@ def aapor_rates(counts: Mapping[str, int]) -> dict[str, float | None]:
         "COOP1": share(i, i + p + r),
         "REF1": share(r, d),
         "CON1": share(i + p + r, d),
+    }
+
+
+# The edition the rates follow, named beside them wherever they are printed.
+AAPOR_EDITION = "AAPOR Standard Definitions, 10th edition, 2023"
+
+
+def rr3_rr4(counts: Mapping[str, int], e: float | None = None) -> dict[str, Any]:
+    """RR3 and RR4, which count only the share `e` of the unknown-eligibility cases (UH, UO)
+    as eligible: e given, or estimated as the eligible share (I+P+R+NC+O) of the cases
+    whose eligibility is known (those plus NE); None when nothing is known to estimate it."""
+    eligible = sum(counts.get(c, 0) for c in ("I", "P", "R", "NC", "O"))
+    unknown = counts.get("UH", 0) + counts.get("UO", 0)
+    estimated = e is None
+    if estimated:
+        known = eligible + counts.get("NE", 0)
+        e = eligible / known if known else None
+    if e is None:
+        return {"RR3": None, "RR4": None, "e": None, "e_estimated": True}
+    base = eligible + e * unknown
+    i, p = counts.get("I", 0), counts.get("P", 0)
+    return {
+        "RR3": round(i / base, 4) if base else None,
+        "RR4": round((i + p) / base, 4) if base else None,
+        "e": round(e, 4),
+        "e_estimated": estimated,
     }
 
 
