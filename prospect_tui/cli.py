@@ -592,7 +592,8 @@ def questions_stats(
         default="",
         type=day_option("--week"),
         metavar="DATE",
-        help="any day of the week to report (default: last week, Monday to Sunday)",
+        help="any day of the week to report (default: last week if it had calls, else the"
+        " last week that had some)",
     ),
     arg("-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"),
     arg("--campaign", help="only this campaign"),
@@ -600,22 +601,21 @@ def questions_stats(
     USER,
 )
 def cmd_report(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from prospect_tui.core.config import home_zone
-    from prospect_tui.core.report import write_report
+    from prospect_tui.core.report import default_week, write_report
     from prospect_tui.core.stats import Period, parse_day
 
     actor = actor_of(args)
     caller = figures_caller(args, actor)
     store = open_store(args)
-    # Read on Monday mornings: without a date, the last complete week.
-    today = store.clock().astimezone(home_zone()).date()
-    week = Period.week_of(parse_day(args.week) if args.week else today - timedelta(days=7))
+    if args.week:
+        week, why = Period.week_of(parse_day(args.week)), ""
+    else:
+        found, reason = default_week(store, args.campaign, caller)
+        week, why = found, f" ({reason})"
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
     write_report(store, output, week.first, args.campaign, caller, actor=actor)
-    print(f"report for {week.label} written to {output}", file=sys.stderr)
+    print(f"report for {week.label}{why} written to {output}", file=sys.stderr)
     return 0
 
 
