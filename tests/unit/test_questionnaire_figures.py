@@ -13,7 +13,7 @@ import pytest
 from prospect_tui.cli import main
 from prospect_tui.core.consent import forget, optout_lead
 from prospect_tui.core.dialing import Dialer, OptIn
-from prospect_tui.core.questionnaires.figures import choice_name, question_figures
+from prospect_tui.core.questionnaires.figures import question_figures
 from prospect_tui.core.questionnaires.model import Answer
 from prospect_tui.core.questionnaires.parse import parse_questionnaire
 from prospect_tui.core.questionnaires.storage import (
@@ -140,6 +140,8 @@ def test_stats_questions_text_names_the_edition_and_shows_labels(store, history,
 
 
 def test_a_choice_shows_its_code_only_where_the_label_does_not_say_it():
+    from prospect_tui.core.questionnaires.figures import choice_name
+
     question = {
         "type": "multi",
         "labels": {"dell": "Dell", "hpe": "HP / HPE", "strategique": "Stratégique (croissance)"},
