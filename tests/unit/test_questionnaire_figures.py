@@ -159,6 +159,8 @@ def test_e_out_of_0_to_1_is_one_line_exit_2(store, history, capsys, given):
     assert main(["stats", "--campaign", "sat", "--questions", "--e", given, *db]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--e: a share from 0 to 1" in err
+    assert main(["stats", "--e", "0.5", *db]) == 2  # e belongs to the questionnaire's rates
+    assert "--e goes with --questions" in capsys.readouterr().err
 
 
 def test_stats_questions_json_adds_rates_and_labels_keeps_codes(store, history, capsys):
