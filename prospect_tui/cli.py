@@ -162,6 +162,21 @@ def positive_option(flag: str, high: float) -> Callable[[str], float]:
     return checked
 
 
+def share_option(flag: str) -> Callable[[str], float]:
+    """An argparse type: a share from 0 to 1 (never NaN), else one line naming `flag`."""
+
+    def checked(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 1:  # NaN fails every comparison, so it is refused here too
+            raise UserError(f"{flag}: a share from 0 to 1 (0.8), not {text[:40]!r}")
+        return value
+
+    return checked
+
+
 def figures_of(help: str) -> Option:
     return arg("--caller", metavar="NAME", help=help)
 
@@ -499,6 +514,13 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
         help="breakdown for the table and the CSV (default: caller)",
     ),
     arg("--questions", action="store_true", help="the questionnaire's figures (needs --campaign)"),
+    arg(
+        "--e",
+        type=share_option("--e"),
+        metavar="SHARE",
+        help="with --questions: the share of unknown-eligibility cases taken as eligible in"
+        " RR3/RR4 (default: estimated from the cases of known eligibility)",
+    ),
     arg("--tui", action="store_true", help="open the live stats screen"),
     arg("--json", action="store_true", help="print a JSON object"),
     arg("--csv", action="store_true", help="print the breakdown as CSV"),
@@ -527,6 +549,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
     if args.questions:
         return questions_stats(store, args, period, caller)
+    if args.e is not None:
+        raise UserError("--e goes with --questions (it is the e of RR3 and RR4)")
     figures = stats.compute(store, period, args.campaign, caller)
     if args.json:
         print_json(figures, indent=2)
@@ -545,7 +569,9 @@ def questions_stats(
 
     if not args.campaign:
         raise UserError("--questions needs --campaign NAME")
-    found = figures.question_figures(store, args.campaign, period.start_iso, period.end_iso, caller)
+    found = figures.question_figures(
+        store, args.campaign, period.start_iso, period.end_iso, caller, args.e
+    )
     found["period"] = period.as_json()
     if args.json:
         print_json(found, indent=2)
@@ -566,7 +592,8 @@ def questions_stats(
         default="",
         type=day_option("--week"),
         metavar="DATE",
-        help="any day of the week to report (default: last week, Monday to Sunday)",
+        help="any day of the week to report (default: last week if it had calls, else the"
+        " last week that had some)",
     ),
     arg("-o", "--output", type=Path, metavar="FILE", help="default: prospect-report-YYYY-Www.html"),
     arg("--campaign", help="only this campaign"),
@@ -574,22 +601,21 @@ def questions_stats(
     USER,
 )
 def cmd_report(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from prospect_tui.core.config import home_zone
-    from prospect_tui.core.report import write_report
+    from prospect_tui.core.report import default_week, write_report
     from prospect_tui.core.stats import Period, parse_day
 
     actor = actor_of(args)
     caller = figures_caller(args, actor)
     store = open_store(args)
-    # Read on Monday mornings: without a date, the last complete week.
-    today = store.clock().astimezone(home_zone()).date()
-    week = Period.week_of(parse_day(args.week) if args.week else today - timedelta(days=7))
+    if args.week:
+        week, why = Period.week_of(parse_day(args.week)), ""
+    else:
+        found, reason = default_week(store, args.campaign, caller)
+        week, why = found, f" ({reason})"
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
     write_report(store, output, week.first, args.campaign, caller, actor=actor)
-    print(f"report for {week.label} written to {output}", file=sys.stderr)
+    print(f"report for {week.label}{why} written to {output}", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,8 @@ from textual.widgets import Input, Label
 
 from prospect_tui.core import UserError, exporter
 from prospect_tui.core.config import home_zone
-from prospect_tui.core.report import write_report
+from prospect_tui.core.report import default_week, write_report
 from prospect_tui.core.roles import may
-from prospect_tui.core.stats import Period
 from prospect_tui.widgets.safe import SafeInput, safe
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,12 +88,13 @@ def exports(app: Any) -> list[Export]:
             )
         )
     if may(actor, "report"):
-        week = Period.week_of(today - timedelta(days=7))
+        # As `prospect report` without --week: the week that has data.
+        week, why = default_week(store)
         year, number, _ = week.first.isocalendar()
         found.append(
             Export(
                 "Weekly report (HTML)",
-                f"last week's figures ({week.label})",
+                f"the figures of {week.label} ({why})",
                 f"prospect-report-{year}-W{number:02d}.html",
                 "text/html",
                 lambda path: write_report(store, path, week.first, None, None, actor=actor),

@@ -6,12 +6,13 @@ the funnel, the best hours to reach IT managers and the week's opt-outs.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from prospect_tui.core.charts import bar_chart
+from prospect_tui.core.config import home_zone
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.formatting import MISSING, duration, percent
 from prospect_tui.core.questionnaires.report import questionnaire_sections
@@ -187,6 +188,43 @@ def optouts(
     )
 
 
+def default_week(
+    store: Store,
+    campaign: str | None = None,
+    caller: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> tuple[Period, str]:
+    """The week `prospect report` covers when none is named, and why: last week when it had
+    calls (the report is read on Monday mornings), else the last week that had any, this one
+    included (a demo tried today), else last week, empty. Calls are counted in the report's
+    scope: the campaign and the caller asked for."""
+    now = now or store.clock()
+    today = now.astimezone(home_zone()).date()
+    last_week = Period.week_of(today - timedelta(days=7))
+    where, params = ["undone_at IS NULL"], {}
+    if campaign is not None:
+        where.append("campaign_id = :campaign_id")
+        params["campaign_id"] = store.campaign(campaign)["id"]
+    if caller is not None:
+        where.append("caller = :caller")
+        params["caller"] = caller
+    sql = f"SELECT max(started_at) FROM calls WHERE {' AND '.join(where)}"
+    recent = store.scalar(
+        sql + " AND started_at >= :lo AND started_at < :hi",
+        {**params, "lo": last_week.start_iso, "hi": last_week.end_iso},
+    )
+    if recent is not None:
+        return last_week, "last week"
+    latest = store.scalar(sql, params)
+    if latest is None:
+        return last_week, "last week; no call recorded yet"
+    week = Period.week_of(_moment(latest).astimezone(home_zone()).date())
+    if week == Period.week_of(today):
+        return week, "this week so far: the last week with calls"
+    return week, "the last week with calls"
+
+
 def build_report(
     store: Store,
     week: date,
@@ -206,11 +244,13 @@ def build_report(
     campaign_id = store.campaign(campaign)["id"] if campaign else None
     scope = f"campaign: {campaign or 'all campaigns'} · caller: {caller or 'all callers'}"
     title = f"Prospecting report, week of {period.first:%d/%m/%Y} to {period.last:%d/%m/%Y}"
+    # One time zone for every time and day of the page: the team's.
+    zone = home_zone()
     sections = [
         f"<h1>{escape(title)}</h1>",
         f"<p class='scope'>{escape(scope)} · compared with {period.previous().first:%d/%m}"
-        f" to {period.previous().last:%d/%m} · made {now:%d/%m/%Y %H:%M} UTC"
-        " · times in Paris time</p>",
+        f" to {period.previous().last:%d/%m} · made {now.astimezone(zone):%d/%m/%Y %H:%M}"
+        f" · all times in {escape(zone.key)}</p>",
         _week_against_previous(this, before),
         _per_caller(this),
         _funnel_section(this),
@@ -379,17 +419,28 @@ def _best_hours_section(figures: Figures) -> str:
     )
 
 
+def _local_day(stored: str | None) -> str:
+    """A stored UTC time as the day it was where the team works (the page's one zone)."""
+    return "" if not stored else f"{_moment(stored).astimezone(home_zone()):%Y-%m-%d}"
+
+
+def _moment(stored: str) -> datetime:
+    """A stored *_at value (UTC, `Z`; one without a zone is UTC too)."""
+    moment = datetime.fromisoformat(stored)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _optouts_section(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<h2>Opt-outs of the week</h2><p class='empty'>No opt-out this week.</p>"
     body = [
         [
-            f"<td>{escape(r['at'][:10])}</td>",
+            f"<td>{_local_day(r['at'])}</td>",
             f"<td>{escape('(erased)' if r['erased_at'] else r['email'])}</td>",
             f"<td>{escape('' if r['erased_at'] else r['contact_name'] or '')}</td>",
             f"<td>{escape(r['company'] or '')}</td>",
             f"<td>{escape(r['opted_in_by'] or '')}</td>",
-            f"<td>{escape((r['opted_in_at'] or '')[:10])}</td>",
+            f"<td>{_local_day(r['opted_in_at'])}</td>",
         ]
         for r in rows
     ]

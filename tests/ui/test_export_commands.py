@@ -49,3 +49,15 @@ async def test_callers_export_their_own_opt_ins_and_supervisors_everything(store
     ]
     assert exports(caller)[0].write.keywords["caller"] == "alice"
     assert exports(supervisor)[0].write.keywords["caller"] is None
+
+
+async def test_the_palettes_report_is_on_the_week_that_has_calls(store, clock):
+    from prospect_tui.core.dialing import Dialer
+
+    campaign = add_leads(store, "spring", 2)
+    Dialer(store, "sue", campaign).record(1, "no_answer", started_at=clock(), duration_s=20)
+    supervisor = make_app(store, "sue", "spring", config={"supervisors": ["sue"]})
+    report = exports(supervisor)[-1]
+    # Called today, a Monday, and never before: this week, not last week's empty page.
+    assert report.file_name == "prospect-report-2026-W48.html"
+    assert "2026-11-23 to 2026-11-29 (this week so far" in report.help

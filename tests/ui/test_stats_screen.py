@@ -94,3 +94,31 @@ async def test_stats_key_opens_the_screen_from_the_session(store, clock):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, StatsScreen)
+
+
+async def test_the_questions_view_reads_labels_and_names_the_edition(store):
+    from prospect_tui.core.questionnaires.model import Answer
+    from prospect_tui.core.questionnaires.parse import parse_questionnaire
+    from prospect_tui.core.questionnaires.storage import attach_text, give_answer, load_interview
+    from tests.helpers import A_SUPERVISOR
+    from tests.unit.questionnaire_data import SMALL
+
+    campaign = add_leads(store, "sat", 1)
+    attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
+    interview = load_interview(store, 1, campaign["id"])
+    questionnaire = interview.version.questionnaire
+    for qid, value in (("accueil", 5.0), ("projet", "yes"), ("projet_type", ("serveur",))):
+        give_answer(store, interview, questionnaire.question(qid), Answer(value), "alice")
+    app = make_stats_app(store, "alice", "sat", config={}, period="today")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("a")
+        shown = ""
+        for _ in range(100):
+            await pilot.pause(0.05)
+            shown = str(app.screen.query_one("#questions-figures").render())
+            if "projet_type" in shown:
+                break
+    # The choices' labels, not their codes; the rates with their edition.
+    assert "Serveurs" in shown and "Yes" in shown and "5 Excellent" in shown
+    assert "serveur " not in shown
+    assert "RR3" in shown and "AAPOR Standard Definitions, 10th edition, 2023" in shown

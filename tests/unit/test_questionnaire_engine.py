@@ -104,6 +104,53 @@ def test_typed_answers_refused(typed, why):
         parse_answer(Q.question("accueil"), typed)
 
 
+POSTES = parse_questionnaire(
+    'title = "t"\n[[question]]\nid = "postes"\ntype = "number"\ntext = "Combien ?"\n'
+).question("postes")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1 200", 1200.0),
+        ("1\u00a0200", 1200.0),  # no-break space, as French formats write thousands
+        ("1\u202f200", 1200.0),  # narrow no-break space
+        ("1 200,5", 1200.5),
+        ("1 234 567", 1234567.0),
+        ("2,5", 2.5),
+        ("2.5", 2.5),
+        ("-2,5", -2.5),
+        ("0,125", 0.125),  # no thousands start with 0
+        ("1234,567", 1234.567),  # four digits before the mark: not a thousands group
+        ("1 200.500", 1200.5),  # the space says which mark groups thousands
+        ("  12 ", 12.0),
+    ],
+)
+def test_numbers_typed_the_french_way(typed, expected):
+    assert parse_answer(POSTES, typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("1.200,5", "ambiguous: type 1200,5"),
+        ("1,200.5", "ambiguous: type 1200,5"),
+        ("1.200", r"ambiguous: type 1200 \(thousands\) or 1,2 \(decimals\)"),
+        ("1,200", r"ambiguous: type 1200 \(thousands\) or 1,2"),
+        ("1,125", r"or 1,1250 \(decimals\)"),
+        ("1.234.567", "ambiguous: type 1234567"),
+        ("12 00", "not a number"),
+        ("1e3", "not a number"),
+        ("nan", "not a number"),
+        ("\u0663", "not a number"),  # an Arabic-Indic digit: float() would take it
+        ("deux", "not a number"),
+    ],
+)
+def test_ambiguous_or_foreign_numbers_are_refused_with_a_message(typed, why):
+    with pytest.raises(AnswerError, match=why):
+        parse_answer(POSTES, typed)
+
+
 def test_dates_are_typed_day_first():
     date = parse_questionnaire(
         'title = "t"\n[[question]]\nid = "quand"\ntype = "date"\ntext = "Quand ?"\n'

@@ -77,6 +77,7 @@ def test_figures_per_question_never_count_a_missing_code(store, history):
         "answered": 4,  # 5, 4, 2, 1: the "don't know" is not a score
         "missing": {"not_applicable": 0, "dont_know": 1, "refused": 0},
         "distribution": {"1": 1, "2": 1, "3": 0, "4": 1, "5": 1},
+        "labels": {"1": "Mauvais", "5": "Excellent"},
         "mean": 3.0,
         "median": 3.0,
         "sd": 1.8257,  # sqrt((4 + 1 + 1 + 4) / 3)
@@ -106,6 +107,79 @@ def test_aapor_on_one_final_disposition_per_lead(store, history):
     assert aapor["COOP1"] == round(4 / 6, 4)
     assert aapor["REF1"] == round(1 / 7, 4)
     assert aapor["CON1"] == round(6 / 7, 4)
+
+
+def test_rr3_and_rr4_count_the_unknown_cases_at_the_estimated_e(store, history):
+    aapor = question_figures(store, "sat", "", "9999")["aapor"]
+    # Known eligibility: I 4 + P 1 + R 1 + NC 0 eligible, NE 1 not: e = 6 / 7.
+    e = 6 / 7
+    assert aapor["e"] == round(e, 4) and aapor["e_estimated"] is True
+    assert aapor["RR3"] == round(4 / (6 + e * 1), 4)  # one UH, counted at e
+    assert aapor["RR4"] == round(5 / (6 + e * 1), 4)
+    assert aapor["RR1"] <= aapor["RR3"] <= aapor["RR4"]
+    assert aapor["edition"] == "AAPOR Standard Definitions, 10th edition, 2023"
+    given = question_figures(store, "sat", "", "9999", e=0.5)["aapor"]
+    assert given["e"] == 0.5 and given["e_estimated"] is False
+    assert given["RR3"] == round(4 / 6.5, 4)
+
+
+def test_stats_questions_text_names_the_edition_and_shows_labels(store, history, capsys):
+    db = ["--db", str(store.path)]
+    assert main(["stats", "--campaign", "sat", "--questions", *db]) == 0
+    text = capsys.readouterr().out
+    assert "AAPOR Standard Definitions, 10th edition, 2023" in text
+    assert "RR3 58.3%  RR4 72.9%" in text
+    assert "e = 0.86 (estimated: eligible share of the cases of known eligibility)" in text
+    assert "Sur 5, l'accueil ?" in text
+    # Labels, with the code when it says more than a change of case; a scale's labels.
+    assert "  Serveurs  " in text and "  Postes  " in text and "  Yes  " in text
+    assert "  5 Excellent  " in text
+    assert "  serveur  " not in text
+    assert main(["stats", "--campaign", "sat", "--questions", "--e", "0.5", *db]) == 0
+    assert "RR3 61.5%  RR4 76.9%" in capsys.readouterr().out
+
+
+def test_a_choice_shows_its_code_only_where_the_label_does_not_say_it():
+    from prospect_tui.core.questionnaires.figures import choice_name
+
+    question = {
+        "type": "multi",
+        "labels": {"dell": "Dell", "hpe": "HP / HPE", "strategique": "Stratégique (croissance)"},
+    }
+    assert choice_name(question, "dell") == "Dell"
+    assert choice_name(question, "strategique") == "Stratégique (croissance)"
+    assert choice_name(question, "hpe") == "HP / HPE (hpe)"
+    assert choice_name(question, "gone") == "gone"  # no longer offered: its code
+    assert choice_name({"type": "scale", "labels": {"5": "Excellent"}}, "5") == "5 Excellent"
+
+
+@pytest.mark.parametrize("given", ["1.5", "-0.1", "nan", "x", ""])
+def test_e_out_of_0_to_1_is_one_line_exit_2(store, history, capsys, given):
+    db = ["--db", str(store.path)]
+    assert main(["stats", "--campaign", "sat", "--questions", "--e", given, *db]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--e: a share from 0 to 1" in err
+    assert main(["stats", "--e", "0.5", *db]) == 2  # e belongs to the questionnaire's rates
+    assert "--e goes with --questions" in capsys.readouterr().err
+
+
+def test_stats_questions_json_adds_rates_and_labels_keeps_codes(store, history, capsys):
+    db = ["--db", str(store.path)]
+    assert main(["stats", "--campaign", "sat", "--questions", "--json", "--e", "0.8", *db]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    aapor = printed["aapor"]
+    assert {"RR1", "RR2", "COOP1", "REF1", "CON1", "counts", "leads"} <= set(aapor)
+    assert aapor["e"] == 0.8 and aapor["e_estimated"] is False
+    assert aapor["RR3"] == round(4 / 6.8, 4)
+    assert aapor["edition"] == "AAPOR Standard Definitions, 10th edition, 2023"
+    projet_type = printed["questions"][2]
+    assert projet_type["distribution"] == {"postes": 1, "serveur": 1, "aucun": 1}
+    assert projet_type["labels"] == {"postes": "Postes", "serveur": "Serveurs", "aucun": "Aucun"}
+    assert printed["questions"][1]["labels"] == {"yes": "Yes", "no": "No"}
+    assert printed["questions"][3]["labels"] == {}  # a text question has none
+    assert main(["stats", "--campaign", "sat", "--questions", "--csv", *db]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[2]["distribution"] == "postes=1 serveur=1 aucun=1"  # codes, for programs
 
 
 def test_stats_questions_json_and_csv(store, history, capsys):
@@ -218,8 +292,23 @@ def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
 
     page = build_report(store, store.clock().date(), actor=A_SUPERVISOR)
     assert "Questionnaire: Satisfaction test (sat, version 1)" in page
-    assert "<td>accueil</td><td>4</td><td>0</td><td>1</td><td>0</td><td>3.00 (n=4)</td>" in page
+    assert (
+        "<td>Sur 5, l&#x27;accueil ? (accueil)</td><td>4</td><td>0</td><td>1</td><td>0</td>"
+        "<td>3.00 (n=4)</td>" in page
+    )
     assert "4 completed, 1 partial, 0 break-offs" in page
+
+
+def test_the_report_names_the_edition_rr3_rr4_and_shows_labels(store, history):
+    from prospect_tui.core.report import build_report
+
+    page = build_report(store, store.clock().date(), actor=A_SUPERVISOR)
+    assert "RR3 58.3% · RR4 72.9%" in page
+    assert "e = 0.86 (estimated" in page
+    assert "AAPOR Standard Definitions, 10th edition, 2023" in page
+    # The bars read the choices' labels, not their codes.
+    assert "<title>Serveurs: 1</title>" in page and "<title>Postes: 1</title>" in page
+    assert "<title>serveur: 1</title>" not in page
 
 
 def test_campaign_from_takes_the_latest_outcome_in_the_period(store, clock, capsys):

@@ -227,3 +227,58 @@ def test_report_renders_in_headless_chromium(history: Store, tmp_path: Path) -> 
     }
     assert all(float(svg["width"]) > 0 and float(svg["height"]) > 0 for svg in svgs)
     assert len(page_elements.find("rect", "bar")) >= 10
+
+
+def test_the_header_names_one_time_zone_and_days_are_local(history: Store) -> None:
+    # An opt-out at 00:30 in Paris on Friday the 20th is still Thursday the 19th in UTC.
+    withdraw(history, 6, paris(MONDAY + timedelta(days=4), "00:30"), "bob")
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
+    header = html[html.index("<p class='scope'>") : html.index("</p>")]
+    # The clock says 08:00 UTC, 09:00 in Paris: the header speaks Paris time only.
+    assert "made 23/11/2026 09:00 · all times in Europe/Paris" in header
+    assert "UTC" not in header
+    assert "<td>2026-11-20</td><td>dsi6@example.fr</td>" in html
+    assert "<td>bob</td><td>2026-11-13</td>" in html  # the opt-in, a week before, local too
+
+
+def test_report_without_a_week_opens_on_the_last_week_with_calls(
+    history: Store, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from prospect_tui.core.clock import NOW_VARIABLE
+    from prospect_tui.core.report import default_week
+
+    monkeypatch.setenv("PROSPECT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.chdir(tmp_path)
+    # Two weeks after the history: last week had no call, the one before had ten.
+    monkeypatch.setenv(NOW_VARIABLE, "2026-12-07T08:00:00Z")
+    assert main(["--db", str(history.path), "report"]) == 0
+    said = capsys.readouterr().err
+    assert "report for 2026-11-16 to 2026-11-22 (the last week with calls)" in said
+    page = (tmp_path / "prospect-report-2026-W47.html").read_text(encoding="utf-8")
+    assert "<td>Calls</td><td>10</td>" in page
+    # In the report's scope: a caller with no call gets last week, and is told why.
+    week, why = default_week(history, caller="zoe", now=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    assert (str(week.first), why) == ("2026-11-30", "last week; no call recorded yet")
+
+
+def test_the_demos_report_is_not_empty(tmp_path: Path, monkeypatch, capsys) -> None:
+    from prospect_tui.core.demo import DEMO_CAMPAIGN, build_demo
+    from prospect_tui.core.dialing import Dialer
+    from prospect_tui.core.records import OptIn
+
+    monkeypatch.setenv("PROSPECT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.chdir(tmp_path)
+    demo = build_demo(tmp_path / "demo.db")
+    # Tried today, a Monday: three calls this week, none the week before.
+    dialer = Dialer(demo, "marie", demo.campaign(DEMO_CAMPAIGN))
+    for outcome in ("no_answer", "switchboard", "opt_in"):
+        lead = dialer.next_lead()
+        opt_in = OptIn("dsi@example.fr", "M. Roy") if outcome == "opt_in" else None
+        dialer.record(lead["id"], outcome, started_at=demo.clock(), duration_s=60, opt_in=opt_in)
+    demo.close()
+    assert main(["--db", str(tmp_path / "demo.db"), "report"]) == 0
+    said = capsys.readouterr().err
+    assert "2026-11-23 to 2026-11-29 (this week so far: the last week with calls)" in said
+    page = (tmp_path / "prospect-report-2026-W48.html").read_text(encoding="utf-8")
+    assert "<td>Calls</td><td>3</td><td>0</td>" in page
+    assert "<td>marie</td>" in page

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from prospect_tui.core.questionnaires.model import (
     MISSING_LABELS,
@@ -143,6 +144,32 @@ def aapor_rates(counts: Mapping[str, int]) -> dict[str, float | None]:
     }
 
 
+# The edition the rates follow, named beside them wherever they are printed.
+AAPOR_EDITION = "AAPOR Standard Definitions, 10th edition, 2023"
+
+
+def rr3_rr4(counts: Mapping[str, int], e: float | None = None) -> dict[str, Any]:
+    """RR3 and RR4, which count only the share `e` of the unknown-eligibility cases (UH, UO)
+    as eligible: e given, or estimated as the eligible share (I+P+R+NC+O) of the cases
+    whose eligibility is known (those plus NE); None when nothing is known to estimate it."""
+    eligible = sum(counts.get(c, 0) for c in ("I", "P", "R", "NC", "O"))
+    unknown = counts.get("UH", 0) + counts.get("UO", 0)
+    estimated = e is None
+    if estimated:
+        known = eligible + counts.get("NE", 0)
+        e = eligible / known if known else None
+    if e is None:
+        return {"RR3": None, "RR4": None, "e": None, "e_estimated": True}
+    base = eligible + e * unknown
+    i, p = counts.get("I", 0), counts.get("P", 0)
+    return {
+        "RR3": round(i / base, 4) if base else None,
+        "RR4": round((i + p) / base, 4) if base else None,
+        "e": round(e, 4),
+        "e_estimated": estimated,
+    }
+
+
 # Answers as typed
 
 
@@ -170,6 +197,45 @@ def toggle(question: Question, ticked: tuple[str, ...], code: str) -> tuple[str,
 
 
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")
+# A number as typed in French or English: digits grouped by three with a space (plain, no-break
+# U+00A0 or narrow no-break U+202F, as French formats write them), then a decimal comma or
+# point. Only ASCII digits: float() would also take "1e3", "nan" or other scripts' digits.
+_NUMBER = re.compile(r"([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,](\d+))?\Z", re.ASCII)
+
+
+def parse_number(text: str) -> float:
+    """ "1 200" -> 1200, "1 200,5" -> 1200.5, "2,5" and "2.5" -> 2.5; AnswerError for text that is
+    not a number or that reads two ways ("1.200", "1,200.5", "1.200,5")."""
+    text = text.strip()
+    shown = repr(text[:40])
+    marks = {c for c in text if c in ".,"}
+    if len(marks) > 1 or sum(c in ".," for c in text) > 1:
+        # "1.200,5", "1,200.5", "1.234.567": which mark is the decimal one?
+        last = max(text.rfind("."), text.rfind(",")) if len(marks) > 1 else len(text)
+        whole, decimals = _digits(text[:last]), _digits(text[last + 1 :])
+        raise AnswerError(
+            f"{shown} is ambiguous: type {whole}{',' + decimals if decimals else ''}"
+            " (thousands with a space or nothing, decimals after a comma)"
+        )
+    found = _NUMBER.match(text)
+    if found is None:
+        raise AnswerError(f"{shown} is not a number")
+    sign, whole, decimals = found.groups()
+    if decimals is not None and len(decimals) == 3 and len(whole) <= 3 and whole[0] != "0":
+        # "1.200" is 1200 in French and 1.2 in English; "1,200" the other way round.
+        shorter = decimals.rstrip("0")
+        if shorter == decimals:  # "1,125": a trailing zero tells the decimals apart
+            shorter += "0"
+        decimal_form = f"{sign}{whole}" + (f",{shorter}" if shorter else "")
+        raise AnswerError(
+            f"{shown} is ambiguous: type {sign}{whole}{decimals} (thousands)"
+            f" or {decimal_form} (decimals)"
+        )
+    return float(f"{sign}{_digits(whole)}.{decimals or 0}")
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c in "0123456789+-")
 
 
 def parse_answer(question: Question, text: str, region: str = "FR") -> str | float | None:
@@ -181,12 +247,7 @@ def parse_answer(question: Question, text: str, region: str = "FR") -> str | flo
     if not text:
         return None
     if question.type in ("scale", "number"):
-        try:
-            number = float(text.replace(",", "."))
-        except ValueError:
-            raise AnswerError(f"{text!r} is not a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise AnswerError(f"{text!r} is not a number")
+        number = parse_number(text)
         if question.type == "scale" and number != int(number):
             raise AnswerError("a whole number is needed")
         low, high = question.min, question.max

@@ -1,5 +1,5 @@
 """Figures per question (distributions, means that never count a missing code) and the
-AAPOR block (RR1, RR2, COOP1, REF1, CON1) on one final disposition per lead called.
+AAPOR block (RR1 to RR4, COOP1, REF1, CON1, the e used) on one final disposition per lead called.
 """
 
 from __future__ import annotations
@@ -7,15 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
 from prospect_tui.core.cells import neutralize_cell
 from prospect_tui.core.questionnaires.engine import (
+    AAPOR_EDITION,
     DISPOSITION_OF_OUTCOME,
     DISPOSITION_OF_STATUS,
     DISPOSITION_ORDER,
     aapor_rates,
+    rr3_rr4,
 )
 from prospect_tui.core.questionnaires.model import MISSING_CODES, Question
 from prospect_tui.core.questionnaires.storage import require_version
@@ -127,6 +130,7 @@ def _question(question: Question, groups: list[tuple[Any, ...]]) -> dict[str, An
         "answered": answered,
         "missing": missing,
         "distribution": distribution,
+        "labels": _labels(question, distribution),
     }
     if question.type in ("scale", "number"):
         figures.update(_numbers(numbers))
@@ -137,12 +141,33 @@ def _question(question: Question, groups: list[tuple[Any, ...]]) -> dict[str, An
     return figures
 
 
+def _labels(question: Question, distribution: dict[str, int]) -> dict[str, str]:
+    """What people read for each code of the distribution: a choice's label, a scale value's
+    label where the questionnaire gives one; a code no version offers any more stays itself."""
+    if question.type == "scale":
+        given = question.labels
+        return {code: given[int(code)] for code in distribution if int(code) in given}
+    if question.type not in ("single", "multi", "yesno"):
+        return {}
+    labels = {}
+    for code in distribution:
+        choice = question.choice(code)
+        labels[code] = code if choice is None else choice.label
+    return labels
+
+
 def question_figures(
-    store: Store, campaign_name: str, start: str, end: str, caller: str | None = None
+    store: Store,
+    campaign_name: str,
+    start: str,
+    end: str,
+    caller: str | None = None,
+    e: float | None = None,
 ) -> dict[str, Any]:
     """Per question in questionnaire order, the interviews and AAPOR, between two ISO times.
 
-    Answers count when given in [start, end); dispositions count leads called then.
+    Answers count when given in [start, end); dispositions count leads called then. `e`, the
+    share of unknown-eligibility cases taken as eligible in RR3/RR4, is estimated when None.
     """
     campaign, version = require_version(store, campaign_name)
     params: list[Any] = [campaign["id"], start, end]
@@ -168,7 +193,7 @@ def question_figures(
                 sums[who][1] += number * count
         for who, (n, total) in sums.items():
             by_caller[who][q.id] = {"n": n, "mean": _round(total / n)}
-    interviews, aapor = _dispositions(store, campaign["id"], start, end, caller)
+    interviews, aapor = _dispositions(store, campaign["id"], start, end, caller, e)
     return {
         "campaign": campaign_name,
         "questionnaire": {"title": questionnaire.title, "version": version.number},
@@ -181,7 +206,7 @@ def question_figures(
 
 
 def _dispositions(
-    store: Store, campaign_id: int, start: str, end: str, caller: str | None
+    store: Store, campaign_id: int, start: str, end: str, caller: str | None, e: float | None
 ) -> tuple[dict[str, int], dict[str, Any]]:
     params: list[Any] = [campaign_id, start, end]
     caller_sql = ""
@@ -197,7 +222,8 @@ def _dispositions(
         leads += count
         if rank < len(DISPOSITION_ORDER):
             counts[DISPOSITION_ORDER[rank]] += count
-    return interviews, {"leads": leads, "counts": counts, **aapor_rates(counts)}
+    rates = {**aapor_rates(counts), **rr3_rr4(counts, e), "edition": AAPOR_EDITION}
+    return interviews, {"leads": leads, "counts": counts, **rates}
 
 
 CSV_HEADERS = (
@@ -247,6 +273,7 @@ def format_figures(figures: dict[str, Any]) -> str:
             f"{q['id']} ({q['type']}): {q['answered']} answered; NA {missing['not_applicable']},"
             f" NSP {missing['dont_know']}, REFUS {missing['refused']}"
         )
+        lines.append(f"  {q['text']}")
         if q.get("mean") is not None:
             lines.append(
                 f"  mean {q['mean']:.2f} (n={q['answered']}), median {q['median']:g},"
@@ -254,10 +281,12 @@ def format_figures(figures: dict[str, Any]) -> str:
                 + (f", top2 {q['top2']:.0%}" if q.get("top2") is not None else "")
             )
         if q["distribution"] and q["type"] != "number":
+            names = {code: choice_name(q, code) for code in q["distribution"]}
+            width = max(16, *(len(name) for name in names.values()))
             total = max(sum(q["distribution"].values()), 1)
             for code, count in q["distribution"].items():
                 bar = "█" * round(20 * count / total)
-                lines.append(f"  {code:<16} {count:>6}  {bar}")
+                lines.append(f"  {names[code]:<{width}} {count:>6}  {bar}")
     done = figures["interviews"]
     lines += [
         "",
@@ -266,12 +295,50 @@ def format_figures(figures: dict[str, Any]) -> str:
     ]
     aapor = figures["aapor"]
     counts = " ".join(f"{k}={v}" for k, v in aapor["counts"].items())
-    rates = "  ".join(
-        f"{name} {'-' if aapor[name] is None else format(aapor[name], '.1%')}"
-        for name in ("RR1", "RR2", "COOP1", "REF1", "CON1")
-    )
-    lines += [f"AAPOR on {aapor['leads']} leads called: {counts}", f"  {rates}"]
+    rates = "  ".join(f"{name} {_share(aapor[name])}" for name in RATES)
+    lines += [
+        f"AAPOR on {aapor['leads']} leads called: {counts}",
+        f"  {rates}",
+        f"  {e_text(aapor)}",
+        f"  rates as in {aapor['edition']}",
+    ]
     for who, means in figures["by_caller"].items():
         shown = ", ".join(f"{qid} {m['mean']:.2f} (n={m['n']})" for qid, m in means.items())
         lines.append(f"{who}: {shown}")
     return "\n".join(lines)
+
+
+# The rates in the order they are printed: each response rate, then the others.
+RATES = ("RR1", "RR2", "RR3", "RR4", "COOP1", "REF1", "CON1")
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else format(value, ".1%")
+
+
+def choice_name(question: dict[str, Any], code: str) -> str:
+    """A distribution's line as people read it: the label, with the code only when the label
+    does not start with it ("HP / HPE (hpe)", but "Stratégique (croissance)" and "Dell"), a
+    scale value with its label ("5 Excellent")."""
+    label = question["labels"].get(code)
+    if label is None:
+        return code
+    if question["type"] == "scale":
+        return f"{code} {label}"
+    return label if _folded(label).startswith(_folded(code)) else f"{label} ({code})"
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: "Stratégique" -> "strategique", as codes are written."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+
+
+def e_text(aapor: dict[str, Any]) -> str:
+    """The e that RR3 and RR4 used, and where it came from."""
+    if aapor["e"] is None:
+        return "e unknown (no case of known eligibility)"
+    if aapor["e_estimated"]:
+        return f"e = {aapor['e']:.2f} (estimated: eligible share of the cases of known eligibility)"
+    return f"e = {aapor['e']:.2f} (given)"

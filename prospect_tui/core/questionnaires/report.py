@@ -1,5 +1,5 @@
 """The weekly HTML report's section per questionnaire: each question's answers, missing codes
-apart, its mean with n, a bar chart of its distribution, the interviews and the AAPOR rates.
+apart, its mean with n, a bar chart of its choices by label, the interviews and the AAPOR rates.
 """
 
 from __future__ import annotations
@@ -8,12 +8,24 @@ from html import escape
 from typing import Any
 
 from prospect_tui.core.charts import bar_chart
-from prospect_tui.core.questionnaires.figures import question_figures
+from prospect_tui.core.questionnaires.figures import (
+    RATES,
+    choice_name,
+    e_text,
+    question_figures,
+)
 from prospect_tui.core.store import Store
+
+LABEL_CHARS = 24
 
 
 def _cell(value: Any) -> str:
     return f"<td>{escape('–' if value is None else str(value))}</td>"
+
+
+def _fitted(name: str) -> str:
+    """A bar's label cut to what the chart's label column shows (about 24 characters)."""
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
 
 
 def questionnaire_sections(
@@ -43,7 +55,7 @@ def questionnaire_sections(
                 + "".join(
                     _cell(v)
                     for v in (
-                        q["id"],
+                        f"{q['text']} ({q['id']})",
                         q["answered"],
                         missing["not_applicable"],
                         missing["dont_know"],
@@ -55,7 +67,10 @@ def questionnaire_sections(
                 + "</tr>"
             )
             if q["distribution"] and q["type"] != "number":
-                bars = [(code, [("answers", n, str(n))]) for code, n in q["distribution"].items()]
+                bars = [
+                    (_fitted(choice_name(q, code)), [("answers", n, str(n))])
+                    for code, n in q["distribution"].items()
+                ]
                 charts.append(f"<h3>{escape(q['id'])}: {escape(q['text'])}</h3>")
                 charts.append(bar_chart(bars, label=q["id"]))
         header = "".join(
@@ -63,14 +78,14 @@ def questionnaire_sections(
         )
         done, aapor = figures["interviews"], figures["aapor"]
         rates = " · ".join(
-            f"{k} {'–' if aapor[k] is None else format(aapor[k], '.1%')}"
-            for k in ("RR1", "RR2", "COOP1", "REF1", "CON1")
+            f"{k} {'–' if aapor[k] is None else format(aapor[k], '.1%')}" for k in RATES
         )
         sections.append(
             f"<h2>Questionnaire: {escape(head['title'])} ({escape(name)}, version"
             f" {head['version']})</h2>"
             f"<p>{done['completed']} completed, {done['partial']} partial,"
             f" {done['breakoff']} break-offs · AAPOR on {aapor['leads']} leads: {rates}</p>"
+            f"<p class='scope'>{escape(e_text(aapor))} · {escape(aapor['edition'])}</p>"
             f"<table class='figures'><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>" + "".join(charts)
         )
