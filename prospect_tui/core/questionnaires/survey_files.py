@@ -229,9 +229,7 @@ def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dic
                 numbers.append(float(codes.setdefault(cell, max(codes.values(), default=0) + 1)))
             else:
                 numbers.append(cell)
-        shown = dict(variable.labels) | {n: c for c, n in codes.items() if n not in variable.labels}
-        for code, number in codes.items():
-            shown.setdefault(number, code)
+        shown = {n: c for c, n in codes.items()} | variable.labels
         if stata:
             column = [
                 STATA_MISSING[c.code] if isinstance(c, Missing) else math.nan if c is None else c
@@ -260,30 +258,37 @@ def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dic
     return names, columns, settings
 
 
-def _frame(names: list[str], columns: list[list[Any]]) -> Any:
+def _frame(table: Table, names: list[str], columns: list[list[Any]]) -> Any:
+    """A pandas frame whose column types follow the variables, even when no row says it."""
     import pandas  # type: ignore[import-untyped]
 
-    frame = pandas.DataFrame({name: column for name, column in zip(names, columns, strict=True)})
-    for name, column in zip(names, columns, strict=True):
-        if any(isinstance(c, str) for c in column) and any(isinstance(c, float) for c in column):
-            frame[name] = pandas.Series(column, dtype=object)  # numbers and Stata's .a/.b/.c
-    return frame
+    series = {}
+    for variable, name, column in zip(table.variables, names, columns, strict=True):
+        if variable.kind == "moment":
+            series[name] = pandas.Series(pandas.to_datetime(column), dtype="datetime64[us]")
+        elif variable.numeric and not any(isinstance(c, str) for c in column):
+            series[name] = pandas.Series(column, dtype="float64")
+        else:  # text, or numbers with Stata's .a/.b/.c
+            series[name] = pandas.Series(column, dtype=object)
+    return pandas.DataFrame(series)
 
 
 def _write_sav(path: Path, table: Table) -> int:
     import pyreadstat
 
     names, columns, settings = _columns(table, stata=False)
-    pyreadstat.write_sav(_frame(names, columns), path, **settings)
-    return len(columns[0]) if columns else 0
+    frame = _frame(table, names, columns)
+    pyreadstat.write_sav(frame, path, **settings)
+    return len(frame)
 
 
 def _write_dta(path: Path, table: Table) -> int:
     import pyreadstat
 
     names, columns, settings = _columns(table, stata=True)
-    pyreadstat.write_dta(_frame(names, columns), path, **settings)
-    return len(columns[0]) if columns else 0
+    frame = _frame(table, names, columns)
+    pyreadstat.write_dta(frame, path, **settings)
+    return len(frame)
 
 
 # --- case keys and pseudonyms --------------------------------------------------------------
