@@ -449,10 +449,22 @@ PSEUDONYMISE = arg(
 )
 
 
+SURVEY_FORMAT = arg(
+    "--format",
+    choices=SURVEY_FORMATS,
+    help="csv, xlsx, SPSS sav or Stata dta (default: from -o, else csv)",
+)
+
+
 def survey_format(args: argparse.Namespace) -> str:
     """--format, else the output's extension when it is one of the formats, else csv."""
     suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
     return str(args.format or (suffix if suffix in SURVEY_FORMATS else "csv"))
+
+
+def survey_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Who exports, the case key and pseudonyms: the same for the answers and the sample."""
+    return {"actor": actor_of(args), "key": args.key, "pseudonymise": args.pseudonymise}
 
 
 @command(
@@ -460,11 +472,7 @@ def survey_format(args: argparse.Namespace) -> str:
     "a questionnaire's answers",
     arg("--campaign", required=True, help="the campaign whose answers to write"),
     OUTPUT,
-    arg(
-        "--format",
-        choices=SURVEY_FORMATS,
-        help="csv, xlsx, SPSS sav or Stata dta (default: from -o, else csv)",
-    ),
+    SURVEY_FORMAT,
     arg(
         "--shape",
         choices=("wide", "long"),
@@ -478,16 +486,9 @@ def survey_format(args: argparse.Namespace) -> str:
 def cmd_export_answers(args: argparse.Namespace) -> int:
     from prospect_tui.core.questionnaires.export import export_answers
 
-    store = open_store(args)
+    fmt = survey_format(args)
     count = export_answers(
-        store,
-        args.campaign,
-        args.output,
-        survey_format(args),
-        args.shape,
-        actor=actor_of(args),
-        key=args.key,
-        pseudonymise=args.pseudonymise,
+        open_store(args), args.campaign, args.output, fmt, args.shape, **survey_options(args)
     )
     return written(count, args.output)
 
@@ -497,11 +498,7 @@ def cmd_export_answers(args: argparse.Namespace) -> int:
     "every lead of a campaign with its final AAPOR disposition",
     arg("--campaign", required=True, help="the campaign whose sample to write"),
     OUTPUT,
-    arg(
-        "--format",
-        choices=SURVEY_FORMATS,
-        help="csv, xlsx, SPSS sav or Stata dta (default: from -o, else csv)",
-    ),
+    SURVEY_FORMAT,
     KEY,
     PSEUDONYMISE,
     USER,
@@ -509,16 +506,8 @@ def cmd_export_answers(args: argparse.Namespace) -> int:
 def cmd_export_sample(args: argparse.Namespace) -> int:
     from prospect_tui.core.questionnaires.sample import export_sample
 
-    store = open_store(args)
-    count = export_sample(
-        store,
-        args.campaign,
-        args.output,
-        survey_format(args),
-        actor=actor_of(args),
-        key=args.key,
-        pseudonymise=args.pseudonymise,
-    )
+    fmt = survey_format(args)
+    count = export_sample(open_store(args), args.campaign, args.output, fmt, **survey_options(args))
     return written(count, args.output)
 
 

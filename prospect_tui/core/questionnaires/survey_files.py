@@ -8,7 +8,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.cells import RISKY
 from prospect_tui.core.clock import iso
 from prospect_tui.core.config import home_zone
-from prospect_tui.core.csvout import dialect, write_csv, write_rows
+from prospect_tui.core.csvout import dialect, write_csv
 from prospect_tui.core.files import write_private
 from prospect_tui.core.questionnaires.model import MISSING_CODES, MISSING_EXPORT, MISSING_LABELS
 from prospect_tui.core.store import Store
@@ -87,21 +87,14 @@ def csv_cell(cell: Cell) -> str:
 
 
 def write_table(table: Table, output: Path | None, fmt: str, after: Callable[[], None]) -> int:
-    """Write `table` (CSV to stdout when `output` is None); `after` runs once the rows are
+    """Write `table` to `output` (CSV to stdout when None); `after` runs once the rows are
     written, before the file takes its name, so a failure there leaves nothing behind."""
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r} ({', '.join(FORMATS)})")
-    if fmt != "csv" and output is None:
-        raise UserError(f"--format {fmt} needs -o PATH (a binary file cannot go to stdout)")
-    headers = [v.header for v in table.variables]
-    if fmt == "csv":
-        rows = ([csv_cell(c) for c in row] for row in table.rows)
-        if output is None:
-            # The project's one CSV writer: French Excel's dialect, formula cells neutralised.
-            count = write_csv(None, headers, rows)
-            after()
-            return count
-    assert output is not None
+    if output is None:
+        if fmt != "csv":
+            raise UserError(f"--format {fmt} needs -o PATH (it cannot go to stdout)")
+        return write_csv(None, *_csv_rows(table))
     writer = {"csv": _write_csv, "xlsx": _write_xlsx, "sav": _write_sav, "dta": _write_dta}[fmt]
 
     def write(temp: Path) -> int:
@@ -112,11 +105,15 @@ def write_table(table: Table, output: Path | None, fmt: str, after: Callable[[],
     return write_private(output, write)
 
 
+def _csv_rows(table: Table) -> tuple[list[str], Iterator[list[str]]]:
+    """Headers and text rows for the project's one CSV writer (French Excel's dialect,
+    formula-like cells neutralised)."""
+    return [v.header for v in table.variables], ([csv_cell(c) for c in row] for row in table.rows)
+
+
 def _write_csv(path: Path, table: Table) -> int:
-    style = dialect(True)
-    rows = ([csv_cell(c) for c in row] for row in table.rows)
-    with open(path, "w", encoding=style.encoding, newline="") as out:
-        return write_rows(out, [v.header for v in table.variables], rows, style)
+    with open(path, "w", encoding=dialect(True).encoding, newline="") as out:
+        return write_csv(out, *_csv_rows(table))
 
 
 # --- xlsx ---------------------------------------------------------------------------------
@@ -138,6 +135,8 @@ def _write_xlsx(path: Path, table: Table) -> int:
 def fill_sheet(sheet: Any, headers: list[str], rows: Iterable[list[Any]]) -> int:
     """Numbers as numbers, moments as dates in the home time zone, text as text (a value like
     `=1+1` is set as a string, never a formula, and quoted); a frozen header, an autofilter."""
+    from openpyxl.utils import get_column_letter
+
     zone = home_zone()
     sheet.append(headers)
     sheet.freeze_panes = "A2"
@@ -158,9 +157,7 @@ def fill_sheet(sheet: Any, headers: list[str], rows: Iterable[list[Any]]) -> int
                 if RISKY.match(text):
                     cell.quotePrefix = True
         count += 1
-    sheet.auto_filter.ref = (
-        f"A1:{sheet.cell(row=max(count + 1, 1), column=len(headers)).coordinate}"
-    )
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     return count
 
 
