@@ -125,6 +125,7 @@ def test_stata_file_has_labels_and_extended_missing_values(demo, tmp_path):
     assert kept["conseil"][2] == "c"  # .c: refused
     assert kept["projet_type__postes"].isna()[1]  # not asked: ".", not a missing code
     assert "b" in marked.missing_user_values["accueil"]
+    assert marked.variable_value_labels["accueil"]["b"] == "Don't know"
     assert data["accueil"][0] == 5.0
 
 
@@ -244,9 +245,52 @@ def test_a_key_no_lead_has_or_a_pseudonym_to_stdout_is_one_line(demo, capsys):
     [
         (["accueil", "projet_type__postes"], ["accueil", "projet_type__postes"]),
         (["1ère-note", "with", "note globale"], ["v1re_note", "with_", "note_globale"]),
-        (["q" * 40, "q" * 40, "Q" * 32], ["q" * 32, "q" * 30 + "_2", "Q" * 30 + "_3"]),
+        (["q" * 40, "q" * 40, "Q" * 32], ["q" * 31, "q" * 29 + "_2", "Q" * 29 + "_3"]),
         (["_x", "é"], ["v_x", "v"]),
     ],
 )
 def test_variable_names_are_valid_for_spss_and_stata(headers, names):
     assert variable_names(headers) == names
+
+
+LONG_IDS = f"""\
+title = "Noms"
+partial_threshold = 0.5
+
+[[question]]
+id = "in"
+type = "number"
+text = "Combien de postes ?"
+
+[[question]]
+id = "{"satisfaction_" * 4}"
+type = "scale"
+text = "{"é" * 300}"
+min = 0
+max = 100
+"""
+
+
+def test_long_ids_reserved_words_and_long_texts_still_make_valid_files(store, tmp_path):
+    from prospect_tui.core.questionnaires.parse import parse_questionnaire
+    from prospect_tui.core.questionnaires.storage import attach_text
+    from tests.helpers import A_SUPERVISOR, add_leads
+
+    campaign = add_leads(store, "noms", 1)
+    attach_text(store, "noms", parse_questionnaire(LONG_IDS), "noms.toml", A_SUPERVISOR)
+    lead = store.rows("SELECT id FROM leads")[0]["id"]
+    interview = load_interview(store, lead, campaign["id"])
+    asked = interview.version.questionnaire
+    give_answer(store, interview, asked.questions[0], Answer(1200.0), "alice")
+    give_answer(store, interview, asked.questions[1], Answer(None, "dont_know"), "alice")
+    db = ["--campaign", "noms", "--db", str(store.path)]
+    for fmt in ("sav", "dta"):
+        path = tmp_path / f"noms.{fmt}"
+        assert main(["export", "answers", "-o", str(path), *db]) == 0
+        data, meta = getattr(pyreadstat, f"read_{fmt}")(path, user_missing=True)
+        assert list(data.columns)[-2:] == ["in_", "satisfaction_satisfaction_satis"]
+        assert data["in_"][0] == 1200.0
+        assert meta.column_names_to_labels["satisfaction_satisfaction_satis"].startswith("éé")
+    # A scale up to 100 moves the SPSS codes above it: 998 is "don't know", never a score.
+    data, _ = pyreadstat.read_sav(tmp_path / "noms.sav", user_missing=True)
+    assert data["satisfaction_satisfaction_satis"][0] == 998.0

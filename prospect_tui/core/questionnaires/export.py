@@ -103,10 +103,10 @@ def _variable(question: Question, code: str | None) -> Variable:
         codes = {c.code: n for n, c in enumerate(question.choices, 1)}
         labels = {n: c.label for n, c in enumerate(question.choices, 1)}
         return Variable(question.id, question.text, "choice", codes, labels)
-    if question.type == "scale":
-        return Variable(question.id, question.text, "scale", labels=dict(question.labels))
-    kind = "number" if question.type == "number" else "text"
-    return Variable(question.id, question.text, kind)
+    if question.type in ("scale", "number"):
+        labels = question.labels if question.type == "scale" else {}
+        return Variable(question.id, question.text, question.type, {}, labels, question.max or 0)
+    return Variable(question.id, question.text, "text")
 
 
 _FLAG_LABELS = {0: "not chosen", 1: "chosen"}

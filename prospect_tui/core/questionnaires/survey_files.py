@@ -35,7 +35,9 @@ _RESERVED = {
     "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",
     "byte", "double", "float", "if", "in", "int", "long", "str", "strl", "using", "_n", "_all",
 }  # fmt: skip
-_NAME_LENGTH = 32  # Stata's limit, within SPSS's 64
+# Stata allows 32-character names but not for a value label set, which pyreadstat names after
+# its variable; SPSS allows 64.
+_NAME_LENGTH = 31
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Variable:
     kind: str = "text"
     codes: dict[str, int] = field(default_factory=dict)  # choice code -> number in .sav/.dta
     labels: dict[int, str] = field(default_factory=dict)  # number -> value label
+    highest: float = 0  # the largest value the questionnaire allows (a scale's max)
 
     @property
     def numeric(self) -> bool:
@@ -165,7 +168,7 @@ def fill_sheet(sheet: Any, headers: list[str], rows: Iterable[list[Any]]) -> int
 
 
 def variable_names(headers: Iterable[str]) -> list[str]:
-    """Names SPSS and Stata accept: letters, digits and _, a letter first, at most 32
+    """Names SPSS and Stata accept: letters, digits and _, a letter first, at most 31
     characters, no reserved word, each unique (case-insensitively, as SPSS compares)."""
     names: list[str] = []
     taken: set[str] = set()
@@ -187,11 +190,16 @@ def variable_names(headers: Iterable[str]) -> list[str]:
 
 def _missing_numbers(variable: Variable, values: Iterable[float]) -> dict[str, float]:
     """SPSS codes for the missing codes: 97/98/99, or 997/998/999... above every valid value."""
-    highest = max([*variable.labels, *variable.codes.values(), *values], default=0)
+    highest = max([variable.highest, *variable.labels, *variable.codes.values(), *values])
     top = 100
     while top - 3 <= highest:
         top *= 10
     return {code: float(top - 3 + i) for i, code in enumerate(MISSING_CODES)}
+
+
+def _fit(text: str, size: int) -> str:
+    """`text` cut to SPSS's limit in bytes, never inside a character."""
+    return text.encode()[:size].decode(errors="ignore")
 
 
 def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dict[str, Any]]:
@@ -206,7 +214,7 @@ def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dic
     measure: dict[str, str] = {}
     for index, (name, variable) in enumerate(zip(names, table.variables, strict=True)):
         cells = [row[index] for row in rows]
-        labels[name] = variable.label[:80] if stata else variable.label
+        labels[name] = variable.label[:80] if stata else _fit(variable.label, 256)
         measure[name] = _MEASURE.get(variable.kind, "nominal")
         if variable.kind == "moment":
             columns.append(
@@ -232,9 +240,10 @@ def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dic
                 STATA_MISSING[c.code] if isinstance(c, Missing) else math.nan if c is None else c
                 for c in numbers
             ]
+            value_labels[name] = {int(k): v for k, v in shown.items()}
             if any(isinstance(c, str) for c in column):
                 missing[name] = list(STATA_MISSING.values())
-            value_labels[name] = {int(k): v for k, v in shown.items()}
+                value_labels[name] |= {STATA_MISSING[c]: MISSING_LABELS[c] for c in MISSING_CODES}
         else:
             floats = [c for c in numbers if isinstance(c, float)]
             codes_of = _missing_numbers(variable, floats)
@@ -243,7 +252,7 @@ def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dic
                 for c in numbers
             ]
             missing[name] = list(codes_of.values())
-            value_labels[name] = {float(k): v for k, v in shown.items()} | {
+            value_labels[name] = {float(k): _fit(v, 120) for k, v in shown.items()} | {
                 codes_of[code]: MISSING_LABELS[code] for code in MISSING_CODES
             }
         columns.append(column)
