@@ -62,6 +62,11 @@ CODEBOOK_HEADERS = (
     "variables", "missing",
 )  # fmt: skip
 
+_FLAG_LABELS = {0: "not chosen", 1: "chosen"}
+# Lead columns that name or reach a person: left out of a pseudonymised file.
+_CONTACTS = ("company", "phone_e164", "contact_name")
+
+
 # Each interviewed lead with its last answer, the outcome of its latest call and the
 # interview's status after it (an undone call leaves the interview as it was before).
 _INTERVIEWS_SQL = """
@@ -107,11 +112,6 @@ def _variable(question: Question, code: str | None) -> Variable:
         labels = question.labels if question.type == "scale" else {}
         return Variable(question.id, question.text, question.type, {}, labels, question.max or 0)
     return Variable(question.id, question.text, "text")
-
-
-_FLAG_LABELS = {0: "not chosen", 1: "chosen"}
-# Lead columns that name or reach a person: left out of a pseudonymised file.
-_CONTACTS = ("company", "phone_e164", "contact_name")
 
 
 def _personal(question: Question) -> bool:
