@@ -451,27 +451,78 @@ def cmd_export_calls(args: argparse.Namespace) -> int:
     return written(count, args.output)
 
 
+SURVEY_FORMATS = ("csv", "xlsx", "sav", "dta")
+KEY = arg(
+    "--key",
+    metavar="FIELD",
+    help="a lead field (any imported column, e.g. client_id) written as the first column",
+)
+PSEUDONYMISE = arg(
+    "--pseudonymise",
+    action="store_true",
+    help="a random case id instead of the lead and its contacts; the key file NAME-key.csv beside",
+)
+
+
+SURVEY_FORMAT = arg(
+    "--format",
+    choices=SURVEY_FORMATS,
+    help="csv, xlsx, SPSS sav or Stata dta (default: from -o, else csv)",
+)
+
+
+def survey_format(args: argparse.Namespace) -> str:
+    """--format, else the output's extension when it is one of the formats, else csv."""
+    suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
+    return str(args.format or (suffix if suffix in SURVEY_FORMATS else "csv"))
+
+
+def survey_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Who exports, the case key and pseudonyms: the same for the answers and the sample."""
+    return {"actor": actor_of(args), "key": args.key, "pseudonymise": args.pseudonymise}
+
+
 @command(
     "export answers",
     "a questionnaire's answers",
     arg("--campaign", required=True, help="the campaign whose answers to write"),
     OUTPUT,
-    arg("--format", choices=("csv", "xlsx"), help="default: from -o, else csv"),
+    SURVEY_FORMAT,
     arg(
         "--shape",
         choices=("wide", "long"),
         default="wide",
         help="wide: one row per lead interviewed (default); long: one row per answer",
     ),
+    KEY,
+    PSEUDONYMISE,
     USER,
 )
 def cmd_export_answers(args: argparse.Namespace) -> int:
     from prospect_tui.core.questionnaires.export import export_answers
 
-    spreadsheet = args.output is not None and args.output.suffix.lower() == ".xlsx"
-    fmt = args.format or ("xlsx" if spreadsheet else "csv")
-    store = open_store(args)
-    count = export_answers(store, args.campaign, args.output, fmt, args.shape, actor=actor_of(args))
+    fmt = survey_format(args)
+    count = export_answers(
+        open_store(args), args.campaign, args.output, fmt, args.shape, **survey_options(args)
+    )
+    return written(count, args.output)
+
+
+@command(
+    "export sample",
+    "every lead of a campaign with its final AAPOR disposition",
+    arg("--campaign", required=True, help="the campaign whose sample to write"),
+    OUTPUT,
+    SURVEY_FORMAT,
+    KEY,
+    PSEUDONYMISE,
+    USER,
+)
+def cmd_export_sample(args: argparse.Namespace) -> int:
+    from prospect_tui.core.questionnaires.sample import export_sample
+
+    fmt = survey_format(args)
+    count = export_sample(open_store(args), args.campaign, args.output, fmt, **survey_options(args))
     return written(count, args.output)
 
 

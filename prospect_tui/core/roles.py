@@ -31,6 +31,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "export.optins": (frozenset({SUPERVISOR}), "export every caller's opt-ins"),
     "export.calls": (frozenset({SUPERVISOR}), "export every caller's calls"),
     "export.answers": (frozenset({SUPERVISOR}), "export questionnaire answers"),
+    "export.sample": (frozenset({SUPERVISOR}), "export a campaign's whole sample"),
     "report": (frozenset({SUPERVISOR}), "write the weekly report of every caller"),
     "users.admin": (frozenset({SUPERVISOR}), "manage users"),
     "purge": (frozenset({SUPERVISOR}), "purge old data"),

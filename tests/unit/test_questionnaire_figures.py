@@ -253,7 +253,7 @@ def test_xlsx_export_has_a_codebook_and_never_a_formula(store, history, tmp_path
     assert answers[1][12] == "=1+1" and book["answers"]["M2"].data_type == "s"
     codebook = list(book["codebook"].iter_rows(values_only=True))
     assert codebook[0] == ("question_id", "text", "type", "choices", "show_if", "required",
-                           "version")  # fmt: skip
+                           "version", "variables", "missing")  # fmt: skip
     assert codebook[3][:5] == ("projet_type", "Lesquels ?", "multi",
                                "postes = Postes; serveur = Serveurs; aucun = Aucun",
                                "projet == 'yes'")  # fmt: skip

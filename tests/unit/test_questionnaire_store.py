@@ -123,7 +123,7 @@ def test_a_changed_questionnaire_without_answers_replaces_it(store, campaign):
 
 
 def test_an_undone_completed_call_leaves_the_interview_open_in_the_export(store, campaign, clock):
-    from prospect_tui.core.questionnaires.export import wide_rows
+    from prospect_tui.core.questionnaires.export import Identity, wide_table
 
     dialer = Dialer(store, "alice", campaign)
     lead = dialer.next_lead()
@@ -132,6 +132,7 @@ def test_an_undone_completed_call_leaves_the_interview_open_in_the_export(store,
         answer(store, interview, qid, value)
     close_interview(store, interview, dialer.record(lead["id"], "completed", started_at=clock(),
                                                     duration_s=90))  # fmt: skip
-    assert [row[5:7] for row in wide_rows(store, "sat")[1]] == [["completed", "completed"]]
+    found = [row[5:7] for row in wide_table(store, "sat", Identity()).rows]
+    assert found == [["completed", "completed"]]
     dialer.undo()
-    assert [row[5:7] for row in wide_rows(store, "sat")[1]] == [["", "open"]]
+    assert [row[5:7] for row in wide_table(store, "sat", Identity()).rows] == [[None, "open"]]

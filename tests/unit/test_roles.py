@@ -21,6 +21,7 @@ from prospect_tui.core.exporter import export_calls, export_optins
 from prospect_tui.core.importing import import_file
 from prospect_tui.core.questionnaires.derive import campaign_from
 from prospect_tui.core.questionnaires.export import export_answers
+from prospect_tui.core.questionnaires.sample import export_sample
 from prospect_tui.core.questionnaires.storage import attach_questionnaire
 from prospect_tui.core.records import OptIn
 from prospect_tui.core.report import write_report
@@ -103,6 +104,8 @@ WALKS: list[tuple[str, str, Walk]] = [
                                                              actor=a)),
     ("export.answers", "answers", lambda w, a: export_answers(
         w.store, "spring", w.out / "answers.csv", actor=a)),
+    ("export.sample", "whole sample", lambda w, a: export_sample(
+        w.store, "spring", w.out / "sample.csv", actor=a)),
     ("report", "weekly report", lambda w, a: write_report(
         w.store, w.out / "week.html", date(2026, 11, 23), actor=a)),
     ("users.admin", "user add", lambda w, a: users.add_user(

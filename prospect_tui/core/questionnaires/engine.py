@@ -118,6 +118,15 @@ DISPOSITION_OF_OUTCOME = {
 DISPOSITION_OF_STATUS = {"completed": "I", "partial": "P", "breakoff": "R"}
 # A lead's final disposition is the first of these among its calls.
 DISPOSITION_ORDER = ("I", "P", "R", "NE", "NC", "UH")
+# What each final disposition means (AAPOR Standard Definitions' categories).
+DISPOSITION_LABELS = {
+    "I": "Complete interview",
+    "P": "Partial interview",
+    "R": "Refusal and break-off",
+    "NE": "Not eligible",
+    "NC": "Non-contact",
+    "UH": "Unknown eligibility",
+}
 
 
 def final_disposition(categories: Iterable[str]) -> str | None:

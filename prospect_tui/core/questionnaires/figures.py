@@ -42,16 +42,15 @@ def _rank_sql(column: str, categories: dict[str, str]) -> str:
 
 # One final disposition per lead called in the period: the best-ranked category among its
 # calls (undone ones left out), each call taking its outcome's and its interview status's.
-_DISPOSITIONS_SQL = f"""
-SELECT rank, count(*) FROM (
-    SELECT min(min({_rank_sql("c.outcome", DISPOSITION_OF_OUTCOME)},
-                   {_rank_sql("ic.status", DISPOSITION_OF_STATUS)})) AS rank
-    FROM calls c LEFT JOIN interview_calls ic ON ic.call_id = c.id
-    WHERE c.campaign_id = ? AND c.started_at >= ? AND c.started_at < ? AND c.undone_at IS NULL
-    {{caller}}
-    GROUP BY c.lead_id)
-GROUP BY rank
+_LEAD_DISPOSITIONS_SQL = f"""
+SELECT c.lead_id, min(min({_rank_sql("c.outcome", DISPOSITION_OF_OUTCOME)},
+                          {_rank_sql("ic.status", DISPOSITION_OF_STATUS)})) AS rank
+FROM calls c LEFT JOIN interview_calls ic ON ic.call_id = c.id
+WHERE c.campaign_id = ? AND c.started_at >= ? AND c.started_at < ? AND c.undone_at IS NULL
+{{caller}}
+GROUP BY c.lead_id
 """
+_DISPOSITIONS_SQL = f"SELECT rank, count(*) FROM ({_LEAD_DISPOSITIONS_SQL}) GROUP BY rank"
 # Each interview's status after its latest call in the period (SQLite takes the bare
 # column from the row holding max()).
 _INTERVIEWS_SQL = """
@@ -224,6 +223,16 @@ def _dispositions(
             counts[DISPOSITION_ORDER[rank]] += count
     rates = {**aapor_rates(counts), **rr3_rr4(counts, e), "edition": AAPOR_EDITION}
     return interviews, {"leads": leads, "counts": counts, **rates}
+
+
+def lead_dispositions(store: Store, campaign_id: int) -> dict[int, str | None]:
+    """Each lead ever called on the campaign -> its final disposition (None: no category),
+    the one `question_figures` counts."""
+    rows = store.conn.execute(_LEAD_DISPOSITIONS_SQL.format(caller=""), (campaign_id, "", "9999"))
+    return {
+        lead_id: DISPOSITION_ORDER[rank] if rank < len(DISPOSITION_ORDER) else None
+        for lead_id, rank in rows
+    }
 
 
 CSV_HEADERS = (
