@@ -119,7 +119,8 @@ def test_no_company_column_is_refused_with_the_count_of_columns_seen(tmp_path: P
     err = capsys.readouterr().err
     assert err == (
         f"prospect: error: {path}: no company column found among 3 columns on line 1; "
-        'name it with --map company="COLUMN"\n'
+        "best candidate 'Ville' (the only names are places): "
+        'if right, import with --map company="Ville"\n'
     )
     report, leads = imported(tmp_path, path, capsys, "--map", "company=Code")
     assert leads[0]["company"] == "A12"
