@@ -192,10 +192,12 @@ def header_hint(header: str) -> tuple[str | None, str, int]:
     words = _undigit(normal_header).split()
     found = set(words)
     if found & NOT_A_PHONE:
-        return None, "", 0
+        return None, normal_header, 1
     # The name of a place (com_nom, lib_com); a region's or a department's is no city.
     if found & NAME_WORDS and found & PLACE_WORDS:
         return (None if found & AREA_WORDS else "city"), normal_header, 1
+    if found & AREA_WORDS:
+        return None, normal_header, 1
     for name, keywords in KEYWORDS:
         for word in words:
             if word in keywords:
@@ -428,7 +430,8 @@ class _Chooser:
 
     def by_content(self) -> None:
         """Columns no header names whose cells speak: organisations; towns beside postcodes."""
-        loose = [i for i in self.free() if self.named[i] is None]
+        # Columns no header says anything of (not "reg_name", a region, nor "fax").
+        loose = [i for i in self.free() if self.hints[i] == (None, "", 0)]
         if "company" not in self.mapping:
             organisations = [
                 i
@@ -467,7 +470,12 @@ class _Chooser:
             return best, f"{_percent(found.share(found.organisations))} organisation names"
         if "city" in self.mapping:
             return self.mapping["city"], "the only names are places"
-        names = [i for i in wordy if self.profiles[i].share(self.profiles[i].places) >= DECISIVE]
+        names = [
+            i
+            for i in wordy
+            if self.profiles[i].share(self.profiles[i].places) >= DECISIVE
+            and self.profiles[i].share(self.profiles[i].distinct) >= PLACES
+        ]
         if names:
             best = max(names, key=self._rank)
             return best, f"{_percent(self.profiles[best].share(self.profiles[best].places))} names"
