@@ -203,7 +203,7 @@ def test_vaccination_centres_keep_their_town(tmp_path: Path, capsys):
         "Centre de vaccination de Bourg-en-Bresse", "Bourg-en-Bresse", "01000", "+33474454100"
     )  # fmt: skip
     decided = {pick["field"]: pick["reason"] for pick in report["columns"]}
-    assert decided["city"] == "name: com nom; 100 % place names"
+    assert decided["city"] == "name: a place's name; 100 % place names"
 
 
 def test_duplicate_headers_the_column_with_values_wins(tmp_path: Path, capsys):

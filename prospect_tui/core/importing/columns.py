@@ -1,7 +1,9 @@
 """Which column feeds which lead field: by its header (French and English names) and its cells.
 
-A header proposes a field; the cells confirm it: URLs, identifiers or coordinates are never a
-name, a city or a title, and among several phone columns the one with most valid numbers wins.
+A header proposes a field; the sampled cells confirm it: URLs, identifiers or coordinates are
+never a name, a city or a title, an empty column is never chosen, among several phone columns
+the one with most valid numbers wins, and cells naming organisations (SARL, Mairie, Garage...)
+make a company column where no header says so. Each choice keeps its reasons in words.
 """
 
 from __future__ import annotations
@@ -145,9 +147,8 @@ ORGANISATION_WORDS = frozenset({
 })  # fmt: skip
 # How a reason shows the word a header was recognised by, and what the cells were counted as.
 DISPLAY = {
-    "denomination": "dénomination", "denomination sociale": "dénomination sociale",
-    "societe": "société", "telephone": "téléphone", "tel": "tél", "etablissement": "établissement",
-    "libelle": "libellé", "localite": "localité", "e mail": "e-mail", "prenom": "prénom",
+    "denomination": "dénomination", "societe": "société", "telephone": "téléphone", "tel": "tél",
+    "etablissement": "établissement", "libelle": "libellé", "localite": "localité",
 }  # fmt: skip
 CONTENT_WORDS = {
     "phone": "valid phone numbers", "email": "e-mail addresses", "postcode": "postcodes",
@@ -184,7 +185,8 @@ def _undigit(normal_header: str) -> str:
 
 def header_hint(header: str) -> tuple[str | None, str, int]:
     """(field, the words that say it, strength) for a header: 2 an exact name ("raison
-    sociale"), 1 a telling word ("cct_denomination"), 0 a mere "name" ("nomoff", "lib_etab")."""
+    sociale"), 1 a telling word ("cct_denomination"), 0 a mere "name" ("nom_structure",
+    "lib_etab"), which the cells must confirm."""
     normal_header = normal(header)
     for name in (normal_header, _undigit(normal_header)):
         if name in _ALIAS_FIELD:
@@ -195,7 +197,7 @@ def header_hint(header: str) -> tuple[str | None, str, int]:
         return None, normal_header, 1
     # The name of a place (com_nom, lib_com); a region's or a department's is no city.
     if found & NAME_WORDS and found & PLACE_WORDS:
-        return (None if found & AREA_WORDS else "city"), normal_header, 1
+        return (None, normal_header, 1) if found & AREA_WORDS else ("city", "a place's name", 1)
     if found & AREA_WORDS:
         return None, normal_header, 1
     for name, keywords in KEYWORDS:
@@ -255,13 +257,6 @@ class ColumnProfile:
         return self.share(min(kinds, self.filled))
 
 
-def _tokens(cell: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", cell)
-    return re.findall(
-        r"[a-z0-9]+", "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    )
-
-
 def profile(cells: Sequence[str], region: str, phones: bool, wordy: bool = False) -> ColumnProfile:
     """Count what each filled cell looks like (one cell may count as several kinds).
 
@@ -294,7 +289,7 @@ def profile(cells: Sequence[str], region: str, phones: bool, wordy: bool = False
         elif _WORD.search(cell):
             found.words += 1
             if wordy:
-                tokens = _tokens(cell)
+                tokens = normal(cell).split()
                 if ORGANISATION_WORDS.intersection(tokens):
                     found.organisations += 1
                 elif len(tokens) <= 5 and not any(c.isdigit() for c in cell):
@@ -367,7 +362,9 @@ class _Chooser:
         field, said, strength = self.hints[index]
         why = []
         if (field == name or (field, name) == ("last_name", "company")) and said:
-            why.append(f"name: {DISPLAY.get(said, said)}" + (" (a name)" if not strength else ""))
+            # A whole header recognised is shown as written; a telling word, with its accents.
+            said = self.columns[index].strip() if strength == 2 else DISPLAY.get(said, said)
+            why.append(f"name: {said}" + (" (a name)" if not strength else ""))
         found = self.profiles[index]
         counts = {"phone": found.phones, "email": found.emails, "postcode": found.postcodes,
                   "website": found.urls, "company": found.organisations,
