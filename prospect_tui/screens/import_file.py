@@ -33,6 +33,7 @@ from prospect_tui.core.import_folder import SessionFolders
 from prospect_tui.core.importing import (
     SPREADSHEET_SUFFIXES,
     ImportReport,
+    MissingCompany,
     import_file,
     parse_mapping,
     read_lead_file,
@@ -170,11 +171,17 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         except UserError as error:
             layout.update(safe(f"✗ {error}"))
             if "--map" in str(error):
-                # A column to name: ask for it where it is typed, before anything is imported.
-                layout.update(
-                    safe(f"✗ {error}\nName it in the mapping field, then Enter.", lines=True)
-                )
-                self.query_one("#mapping", Input).focus()
+                # A column to name: ask for it where it is typed, before anything is imported,
+                # with the importer's best candidate already there to confirm or change.
+                field = self.query_one("#mapping", Input)
+                hint = "Name it in the mapping field, then Enter."
+                proposed = error.suggested_map if isinstance(error, MissingCompany) else None
+                if proposed is not None:
+                    field.value = ", ".join(v for v in (field.value.strip(), proposed) if v)
+                    field.cursor_position = len(field.value)
+                    hint = "Enter confirms the proposed column in the mapping field (or change it)."
+                layout.update(safe(f"✗ {error}\n{hint}", lines=True))
+                field.focus()
             return False
         except Exception as error:  # an unforeseen bug must not close the caller's session
             log.exception("preview of %s failed", path)

@@ -76,3 +76,33 @@ async def test_import_screen_asks_for_the_company_column(store, tmp_path, monkey
         await pilot.press(*"company=Code", "enter")
         await pilot.pause()
         assert "company ← Code" in str(app.screen.query_one("#layout").render())
+
+
+async def test_import_screen_proposes_the_company_column_to_confirm(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    add_leads(store, "spring", 1)
+    lead_file = tmp_path / "mairies.csv"
+    lead_file.write_text(
+        "code_insee;lib_com;cp;tel\r\n69123;Lyon;69001;04 72 10 30 30\r\n"
+        "69266;Villeurbanne;69100;04 78 03 67 67\r\n",
+        encoding="utf-8",
+    )
+    app = make_app(store, "alice", "spring", config={})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i", *str(lead_file), "enter")
+        await pilot.pause()
+        layout = str(app.screen.query_one("#layout").render())
+        assert "best candidate 'lib_com'" in layout
+        mapping = app.screen.query_one("#mapping")
+        assert app.screen.focused is mapping and mapping.value == "company=lib_com"
+        assert store.count_leads() == 1  # nothing imported before it is confirmed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "company ← lib_com" in str(app.screen.query_one("#layout").render())
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            if "imported" in str(app.screen.query_one("#report").render()):
+                break
+            await pilot.pause(0.05)
+    companies = [r["company"] for r in store.rows("SELECT company FROM leads ORDER BY id")]
+    assert companies[1:] == ["Lyon", "Villeurbanne"]

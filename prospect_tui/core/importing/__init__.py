@@ -8,7 +8,7 @@ lead_file (header and mapping), phone_pool (helper processes), batch (the writer
 from prospect_tui.core.importing.batch import ImportReport, default_campaign, import_file
 from prospect_tui.core.importing.columns import FIELDS, field_for, parse_mapping
 from prospect_tui.core.importing.layout import shown, shown_path, text_rows
-from prospect_tui.core.importing.lead_file import LeadFile, read_lead_file
+from prospect_tui.core.importing.lead_file import LeadFile, MissingCompany, read_lead_file
 from prospect_tui.core.importing.spreadsheets import SPREADSHEET_SUFFIXES
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "SPREADSHEET_SUFFIXES",
     "ImportReport",
     "LeadFile",
+    "MissingCompany",
     "default_campaign",
     "field_for",
     "import_file",

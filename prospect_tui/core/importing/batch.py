@@ -81,6 +81,7 @@ class ImportReport:
     sheet: str | None = None
     header_row: int = 0
     mapping: dict[str, str] = field(default_factory=dict)
+    columns: list[dict[str, str]] = field(default_factory=list)  # {field, column, reason}
     region: str = "FR"
     seconds: float = 0.0
 
@@ -100,6 +101,7 @@ class ImportReport:
             "sheet": self.sheet,
             "header_row": self.header_row,
             "mapping": self.mapping,
+            "columns": self.columns,
         }
 
     @property
@@ -108,11 +110,16 @@ class ImportReport:
 
     def summary(self) -> str:
         layout = describe_layout(self.encoding, self.separator, self.sheet, self.header_row)
-        columns = ", ".join(f"{name} <- {column!r}" for name, column in self.mapping.items())
+        # One line per field with why its column was chosen, as a person would check it.
+        columns = "".join(
+            f"\n    {pick['field']} <- {pick['column']!r}"
+            + (f" ({pick['reason']})" if pick["reason"] else "")
+            for pick in self.columns
+        )
         lines = [
             f"{self.file} -> campaign {self.campaign!r} (import batch {self.batch_id})",
             f"  read as {layout}",
-            f"  columns: {columns}",
+            f"  columns:{columns}",
             f"  {self.rows_read} rows read: {self.imported} imported, "
             f"{self.duplicates} duplicates, {self.invalid_phone} invalid phone numbers, "
             f"{self.suppressed} on the do-not-call list",
@@ -406,6 +413,7 @@ def _start_batch(
         sheet=lead_file.sheet,
         header_row=lead_file.header_row,
         mapping=lead_file.mapping_names(),
+        columns=lead_file.decisions(),
         region=region,
     )
 

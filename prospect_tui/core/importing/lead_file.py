@@ -54,6 +54,7 @@ class LeadFile:
     header_row: int  # 1-based line (CSV) or row (spreadsheet) of the header
     columns: list[str]
     mapping: dict[str, int]  # field -> column index
+    reasons: dict[str, str]  # field -> why its column was chosen
     sample: list[list[str]] = field(repr=False)  # the first data rows, padded to the header
     complete: bool  # whether `sample` holds every data row
     _text: TextRows | None = field(default=None, repr=False)
@@ -67,6 +68,13 @@ class LeadFile:
     def mapping_names(self) -> dict[str, str]:
         """field -> column name, for reports and the preview."""
         return {name: self.columns[index] for name, index in self.mapping.items()}
+
+    def decisions(self) -> list[dict[str, str]]:
+        """Each field's column and why it was chosen, for `--json` and the summary."""
+        return [
+            {"field": name, "column": self.columns[index], "reason": self.reasons.get(name, "")}
+            for name, index in self.mapping.items()
+        ]
 
     def describe(self) -> str:
         return describe_layout(self.encoding, self.separator, self.sheet, self.header_row)
@@ -94,6 +102,19 @@ class LeadFile:
         for number, row in self._sheet.rows(self.path):
             self._done = number
             yield number, row
+
+
+class MissingCompany(UserError):
+    """No column is surely the company's: the error names the best candidate, if any, and
+    the `--map` to type; the import screen offers it in its mapping field."""
+
+    def __init__(self, message: str, column: str | None) -> None:
+        super().__init__(message)
+        self.column = column
+
+    @property
+    def suggested_map(self) -> str | None:
+        return None if self.column is None else f"company={self.column}"
 
 
 def _column_names(row: list[str]) -> list[str]:
@@ -196,16 +217,23 @@ def read_lead_file(
         where = "row" if opened else "line"
         raise UserError(f"{name}: no data rows below the header ({where} {header_line})")
     samples = [[row[i] for row in sample] for i in range(width)]
-    fields = choose_mapping(columns, samples, region, forced)
+    choice = choose_mapping(columns, samples, region, forced)
+    fields = choice.mapping
     if "phone" not in fields:
         raise UserError(
             f"{name}: no phone column found among {_counted(columns)} on line {header_line}; "
             'name it with --map phone="COLUMN"'
         )
     if not {"company", "contact_name", "first_name", "last_name"} & set(fields):
-        raise UserError(
-            f"{name}: no company column found among {_counted(columns)} on line {header_line}; "
-            'name it with --map company="COLUMN"'
+        missing = f"{name}: no company column found among {_counted(columns)} on line {header_line}"
+        if choice.proposal is None:
+            raise MissingCompany(f'{missing}; name it with --map company="COLUMN"', None)
+        index, why = choice.proposal
+        column = shown(columns[index])
+        raise MissingCompany(
+            f"{missing}; best candidate {column!r} ({why}): "
+            f'if right, import with --map company="{column}"',
+            columns[index],
         )
     return LeadFile(
         path=path,
@@ -215,6 +243,7 @@ def read_lead_file(
         header_row=header_line,
         columns=columns,
         mapping=fields,
+        reasons=choice.reasons,
         sample=sample,
         complete=complete,
         _text=text,
