@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -22,6 +22,7 @@ from prospect_tui.core.config import user_config
 from prospect_tui.core.store import Store
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.working import ReportsWorkerErrors
+from prospect_tui.typeahead import TypeAheadApp
 
 log = logging.getLogger("prospect_tui")
 
@@ -33,7 +34,7 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-class ProspectApp(App):
+class ProspectApp(TypeAheadApp):
     # Every stylesheet is loaded here, once: a screen's CSS_PATH is not applied to the
     # default screen, and screen CSS is global anyway (rules are scoped by screen class).
     CSS_PATH = [
