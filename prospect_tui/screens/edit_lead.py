@@ -18,6 +18,7 @@ from prospect_tui.core.store import Store
 
 
 class EditLeadScreen(ModalScreen[dict | None]):
+    AUTO_FOCUS = "#company"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, store: Store, lead: dict, region: str) -> None:

@@ -49,6 +49,7 @@ class LeadFileTree(DirectoryTree):
 
 class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
     WORKING_LINE = "#report"  # a failed import ends "Importing…" there (app.py)
+    AUTO_FOCUS = "#path"  # typed or pasted first; the tree is there to browse
     BINDINGS = [
         Binding("escape", "close", "Back", id="import.close"),
         Binding("ctrl+s", "start_import", "Import", id="import.start"),
@@ -77,9 +78,6 @@ class ImportScreen(ReportsWorkerErrors, Screen[ImportReport | None]):
         yield ProgressBar(id="progress", show_eta=False)
         yield Static("", id="report")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#path", Input).value = str(event.path)

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 
 
 class NoteScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "#note"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict | None, title: str = "") -> None:
