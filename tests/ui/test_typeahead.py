@@ -75,20 +75,20 @@ async def test_the_opt_in_form_starts_on_the_address_and_tabs_top_to_bottom(stor
 
 
 async def test_switchboard_fields_typed_in_one_burst(store):
-    add_leads(store, "spring", 2)
+    add_leads(store, "spring", 3)
     async with session(store) as (app, pilot):
-        await burst(pilot, "4", *"Paul Martin", "tab", *"01 42 68 00 01", "enter")
-        assert "Société 001" in card_text(app)
-    assert calls(store) == [(1, "switchboard")]
+        await burst(pilot, "4", *"Paul Martin", "tab", *"01 42 68 00 01", "enter", "3")
+        assert "Société 002" in card_text(app)
+    assert calls(store) == [(1, "switchboard"), (2, "voicemail")]
     lead = store.lead(1)
     assert (lead["manager_name"], lead["direct_line_e164"]) == ("Paul Martin", "+33142680001")
 
 
 async def test_callback_quick_choice_typed_in_one_burst(store):
-    add_leads(store, "spring", 2)
+    add_leads(store, "spring", 3)
     async with session(store) as (app, pilot):
-        await burst(pilot, "5", "2", "enter")
-    assert calls(store) == [(1, "callback")]
+        await burst(pilot, "5", "2", "enter", "3")
+    assert calls(store) == [(1, "callback"), (2, "voicemail")]
     assert store.row("SELECT due_at FROM callbacks")["due_at"] == "2026-11-24T08:00:00Z"
 
 
