@@ -138,7 +138,7 @@ def test_4_and_5_then_their_fields_and_the_next_outcome(calling):
     assert rows(db, "SELECT due_at FROM callbacks") == [("2026-11-24T08:00:00Z",)]
 
 
-@pytest.mark.parametrize("key", ["/", "c", "g", "i", "t", "?", "C-p"])
+@pytest.mark.parametrize("key", ["/", "c", "g", "i", "t", "?"])
 def test_a_screen_or_list_takes_the_digit_typed_after_its_key(calling, key):
     term, db = calling()
     term.keys(key, "2", "Escape")  # "2" typed into the new screen, not recorded as Busy
@@ -146,3 +146,11 @@ def test_a_screen_or_list_takes_the_digit_typed_after_its_key(calling, key):
     term.keys("3")
     settled(term, "Today 1 calls")
     assert outcomes(db) == ["voicemail"]
+
+
+def test_ctrl_p_then_a_command_runs_it(calling):
+    term, db = calling()
+    # The palette's search, its first match (the note form), then the note.
+    term.keys("C-p", "Note", "Enter", "rappeler après 17h", "Enter")
+    settled(term, "rappeler après 17h")
+    assert outcomes(db) == []
