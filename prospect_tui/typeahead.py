@@ -27,10 +27,10 @@ log = logging.getLogger("prospect_tui")
 STUCK_S = 5.0
 
 
-def _quiet(node: MessagePump) -> bool:
+def _quiet(node: MessagePump, handling: bool = False) -> bool:
     """Whether `node` has nothing left to do: mounted, its queue empty, no callback deferred
     to its next idle moment, and its loop back waiting for a message (not in a handler that
-    awaits something)."""
+    awaits something), unless `handling`: the caller is that handler."""
     if node._closing or node._closed:
         return True
     if not node._is_mounted:
@@ -40,7 +40,7 @@ def _quiet(node: MessagePump) -> bool:
         queue.empty()
         and node._pending_message is None
         and not node._next_callbacks
-        and any(not waiter.done() for waiter in queue.ready_event._waiters)  # type: ignore[attr-defined]
+        and (handling or any(not w.done() for w in queue.ready_event._waiters))  # type: ignore[attr-defined]
     )
 
 
@@ -80,8 +80,12 @@ class TypeAheadApp(App):
     async def _dispatch_typed(self) -> None:
         """Dispatch the keys held, each once the one before it has settled."""
         while self._typed_ahead and self._settling is None and self.is_running:
+            # A look at every node costs microseconds; waiting for them is left to a task
+            # started only when a key comes while the last one is still under way.
+            if not all(_quiet(node) for node in self._registry) or not _quiet(self, True):
+                self._settling = asyncio.create_task(self._settle())
+                return
             await super().on_event(self._typed_ahead.popleft())
-            self._settling = asyncio.create_task(self._settle())
 
     async def _settle(self) -> None:
         try:
