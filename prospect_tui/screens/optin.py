@@ -116,8 +116,8 @@ class OptInScreen(ModalScreen[OptIn | None]):
         )
 
     def must_ask(self, email: str) -> bool:
-        """A misheard large free-mail domain (`gmial.com`) is confirmed once: such a typo is
-        never a real mailbox, unlike a domain close to the company's own."""
+        """A misheard large free-mail domain (`gmial.com`) is confirmed once before it is
+        saved; a domain close to the company's own stays advice (it may be a sister firm's)."""
         suggested = self.suggestion or ""
         return suggested.rpartition("@")[2] in WEBMAIL_DOMAINS and self.asked_once != email
 
