@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from textual.actions import parse as parse_action
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
@@ -26,6 +26,7 @@ from prospect_tui.core.store import Store
 from prospect_tui.core.text import visible
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.working import ReportsWorkerErrors
+from prospect_tui.typeahead import TypeAheadApp
 from prospect_tui.widgets.safe import safe
 
 log = logging.getLogger("prospect_tui")
@@ -38,7 +39,7 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-class ProspectApp(App):
+class ProspectApp(TypeAheadApp):
     # Every stylesheet is loaded here, once: a screen's CSS_PATH is not applied to the
     # default screen, and screen CSS is global anyway (rules are scoped by screen class).
     CSS_PATH = [

@@ -113,3 +113,20 @@ def add_calls_today(store: Store, campaign: dict, count: int) -> None:
             " ended_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a fast typist or a paste sends them: all handed to the app before it reads the
+    first (`pilot.press` waits for the app to go idle after each key), then time to settle.
+
+    Each key is a character ("7", "é") or a key name ("enter", "ctrl+u", "escape")."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for key in keys:
+        if len(key) == 1:
+            pilot.app.post_message(events.Key(_character_to_key(key), key))
+        else:
+            pilot.app.post_message(events.Key(key, None))
+    await pilot.pause(0.3)
+    await pilot.pause()

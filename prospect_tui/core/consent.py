@@ -43,7 +43,7 @@ from prospect_tui.core.emails import check_email
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.roles import Actor, require
 from prospect_tui.core.store import after_commit
-from prospect_tui.core.suppression import is_suppressed, suppress
+from prospect_tui.core.suppression import is_suppressed, suppress, suppression_hash
 
 if TYPE_CHECKING:
     from prospect_tui.core.store import Store
@@ -875,6 +875,65 @@ def optout_lead(store: Store, lead_id: int, caller: str) -> int | None:
             raise UserError(f"lead {lead_id} no longer exists")
         return _withdraw_lead(
             conn, lead, caller=caller, at=store.now(), typed="", reason="optout_key"
+        )
+
+
+def undo_optout(
+    store: Store, before: dict[str, Any], withdrawal_id: int, caller: str, claim_minutes: int
+) -> None:
+    """Take back an opt-out key pressed by mistake (`u` in the same session): the suppression
+    rows it added go and the lead is open again as `before`, claimed by `caller`; the log keeps the
+    withdrawal and adds its undoing, a re-grant of the consent it withdrew if there was one
+    (exports read the latest event), else a `withdrawal_undone` event."""
+    now = store.clock()
+    at = iso(now)
+    with store.write() as conn:
+        withdrawal = latest_event(conn, before["id"])
+        if withdrawal is None or withdrawal["id"] != withdrawal_id:
+            raise UserError(f"{before['company']}: its consent changed since the opt-out")
+        lead = store.lead(before["id"])
+        assert lead is not None
+        for kind, value in _identities(conn, lead):
+            conn.execute(
+                "DELETE FROM suppressions WHERE kind = ? AND hash = ? AND reason = 'optout_key'"
+                " AND added_by = ? AND added_at = ?",
+                (kind, suppression_hash(kind, value), caller, withdrawal["at"]),
+            )
+        conn.execute(
+            "UPDATE leads SET status = ?, final_outcome = ?, next_call_at = ?, claimed_by = ?,"
+            " claimed_until = ? WHERE id = ?",
+            (
+                before["status"],
+                before["final_outcome"],
+                before["next_call_at"],
+                caller,
+                iso(now + timedelta(minutes=claim_minutes)),
+                lead["id"],
+            ),
+        )
+        conn.execute(
+            "UPDATE callbacks SET done_at = NULL WHERE lead_id = ? AND done_at = ?",
+            (lead["id"], withdrawal["at"]),
+        )
+        previous = store.row(
+            "SELECT * FROM consent_events WHERE lead_id = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            (lead["id"], withdrawal_id),
+        )
+        regrant = previous is not None and previous["event"] == "granted"
+        source = previous if previous is not None and regrant else withdrawal
+        record_consent(
+            conn,
+            event="granted" if regrant else "withdrawal_undone",
+            lead=lead,
+            call_id=None,
+            email=source["email"],
+            email_typed=source["email_typed"],
+            contact_name=source["contact_name"],
+            contact_title=source["contact_title"],
+            caller=caller,
+            at=at,
+            phone_e164=source["phone_e164"],
+            settings=source,
         )
 
 

@@ -18,6 +18,7 @@ from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class CallbackForm(ModalScreen[CallbackRequest | None]):
+    AUTO_FOCUS = "#when"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict, now_fn) -> None:
@@ -35,9 +36,6 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
             yield Checkbox("For me only", True, id="mine")
             yield Static("", id="form-error", classes="form-error")
             yield Static("Enter records · Tab moves · Escape cancels", classes="form-help")
-
-    def on_mount(self) -> None:
-        self.query_one("#when", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:

@@ -19,6 +19,7 @@ from prospect_tui.widgets.safe import safe_text
 
 
 class CallbackList(Screen[int | None]):
+    AUTO_FOCUS = "DataTable"
     BINDINGS = [Binding("escape", "close", "Back", id="callbacks.close")]
 
     def __init__(self, store: Store, campaign_id: int, caller: str, zone: str) -> None:
@@ -54,7 +55,6 @@ class CallbackList(Screen[int | None]):
                 safe_text(row["manager_name"]),
                 key=str(row["lead_id"]),
             )
-        table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.dismiss(int(event.row_key.value))

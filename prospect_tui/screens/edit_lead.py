@@ -18,6 +18,7 @@ from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class EditLeadScreen(ModalScreen[dict | None]):
+    AUTO_FOCUS = "#company"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, store: Store, lead: dict, region: str) -> None:

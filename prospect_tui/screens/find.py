@@ -18,6 +18,7 @@ from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class FindScreen(ModalScreen[int | None]):
+    AUTO_FOCUS = "#query"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, store: Store, campaign_id: int) -> None:

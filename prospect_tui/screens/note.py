@@ -15,6 +15,7 @@ from prospect_tui.widgets.safe import SafeInput, safe
 
 
 class NoteScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "#note"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict | None, title: str = "") -> None:

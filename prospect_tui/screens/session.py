@@ -26,7 +26,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.busy import is_locked
 from prospect_tui.core.campaigns import has_questionnaire, objections_text, render_script
 from prospect_tui.core.clock import iso
-from prospect_tui.core.consent import optout_lead
+from prospect_tui.core.consent import optout_lead, undo_optout
 from prospect_tui.core.dialing import (
     Dialer,
     OptIn,
@@ -87,7 +87,7 @@ ACTION_BINDINGS = [
     Binding("slash", "find", "Find", key_display="/", id="session.find"),
     Binding("p", "pause", "Pause", id="session.pause"),
     Binding("c", "callbacks", "Callbacks", id="session.callbacks"),
-    Binding("o", "opt_out", "Opt-out", show=False, id="session.opt_out"),
+    Binding("o", "opt_out", "Opt-out", id="session.opt_out"),
     Binding("d", "dial", "Dial", show=False, id="session.dial"),
     Binding("i", "import_list", "Import", show=False, id="session.import"),
     Binding("t", "stats", "Stats", id="session.stats"),
@@ -96,6 +96,16 @@ ACTION_BINDINGS = [
     Binding("h", "override_hours", "Call anyway", show=False, id="session.override_hours"),
     Binding("question_mark", "help", "Help", key_display="?", id="session.help"),
 ]
+
+
+@dataclass(frozen=True)
+class OptedOut:
+    """An opt-out this session recorded, which `u` can take back: the lead as it was, the
+    withdrawal event, and how many calls the session had recorded then (undo goes backwards)."""
+
+    lead: dict
+    withdrawal_id: int
+    calls_before: int
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         # An outcome or undo waiting for a busy database: retried until it is committed.
         self.saving: Callable[[], None] | None = None
         self.panel: QuestionnairePanel | None = None  # mounted on the first `q`
+        self.opted_out: list[OptedOut] = []
         # Whether the legend offers `q` (the key itself always answers).
         self.offers_questions = has_questionnaire(store, self.dialer.campaign["id"])
 
@@ -398,7 +409,11 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             self.until_committed(self.undo)
 
     def undo(self) -> None:
-        """Take back the last outcome: its lead comes back, unless it moved on meanwhile."""
+        """Take back the last outcome or opt-out: its lead comes back, unless it moved on
+        meanwhile."""
+        if self.opted_out and self.opted_out[-1].calls_before == len(self.dialer.history):
+            self.undo_opt_out(self.opted_out[-1])
+            return
         current = self.lead
         undone = self.dialer.undo()
         if undone is None:
@@ -446,16 +461,55 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             )
 
     def action_opt_out(self) -> None:
-        """The contact asks to stop: withdraw his consent, suppress his email and numbers."""
+        """The contact asks to stop: asked once, since it closes the lead for good."""
         if self.lead is None:
             return
+        from prospect_tui.screens.confirm import ConfirmScreen
+
         lead = self.lead
-        optout_lead(self.store, lead["id"], self.dialer.caller)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Opt-out · {lead['company']}",
+                "The contact asks to stop: withdraw his consent and never call, export or"
+                " import his email and numbers again.",
+            ),
+            lambda confirmed: self.opt_out(lead) if confirmed else None,
+        )
+
+    def opt_out(self, lead: dict) -> None:
+        """Withdraw the consent, suppress the email and numbers; `u` can take it back."""
+        if self.lead is None or self.lead["id"] != lead["id"]:
+            return
+        withdrawal_id = optout_lead(self.store, lead["id"], self.dialer.caller)
+        if withdrawal_id is not None:
+            self.opted_out.append(OptedOut(lead, withdrawal_id, len(self.dialer.history)))
         self.notify(
-            f"{lead['company']}: opted out; never exported or imported again.", markup=False
+            f"{lead['company']}: opted out; never exported or imported again (u takes it back).",
+            markup=False,
         )
         self.lead = None
         self.show_next()
+
+    def undo_opt_out(self, opted: OptedOut) -> None:
+        """The opt-out taken back: its lead comes back on screen, the one shown is released."""
+        current = self.lead
+        try:
+            undo_optout(
+                self.store,
+                opted.lead,
+                opted.withdrawal_id,
+                self.dialer.caller,
+                self.dialer.settings["claim_minutes"],
+            )
+        except UserError as error:
+            self.opted_out.pop()
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        self.opted_out.pop()
+        if current is not None and current["id"] != opted.lead["id"]:
+            self.dialer.release(current["id"])
+        self.notify(f"{opted.lead['company']}: opt-out taken back.", markup=False)
+        self.show_lead(self.store.lead(opted.lead["id"]))
 
     def action_find(self) -> None:
         from prospect_tui.screens.find import FindScreen

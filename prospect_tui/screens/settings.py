@@ -26,6 +26,7 @@ def _shown(value: object) -> str:
 
 
 class SettingsScreen(Screen[bool]):
+    AUTO_FOCUS = "#settings"
     BINDINGS = [Binding("escape", "close", "Back", id="settings.close")]
 
     def __init__(self, store: Store, campaign: str, actor: Actor) -> None:
@@ -50,7 +51,6 @@ class SettingsScreen(Screen[bool]):
         table = self.query_one(DataTable)
         table.add_columns("Setting", "Value", "")
         self.fill()
-        table.focus()
 
     def fill(self) -> None:
         table = self.query_one(DataTable)

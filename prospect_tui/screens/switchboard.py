@@ -25,6 +25,7 @@ class SwitchboardInfo:
 
 
 class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
+    AUTO_FOCUS = "#manager"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, lead: dict, region: str) -> None:
@@ -49,7 +50,7 @@ class SwitchboardScreen(ModalScreen[SwitchboardInfo | None]):
             self.query_one("#form-error", Static).update(
                 safe(f"✗ {direct.strip()!r} is not a valid phone number")
             )
-            self.query_one("#direct-line", Input).focus()
+            self.set_focus(self.query_one("#direct-line", Input))
             return
         self.dismiss(
             SwitchboardInfo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prospect_tui.screens.callback_form import CallbackForm
+from prospect_tui.screens.confirm import ConfirmScreen
 from prospect_tui.screens.help import HelpScreen
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.switchboard import SwitchboardScreen
@@ -160,6 +161,9 @@ async def test_opt_out_key_suppresses_the_number_and_moves_on(store):
     add_leads(store, "spring", 2)
     async with session(store) as (app, pilot):
         await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # asks once
+        await pilot.press("enter")
         await pilot.pause()
         assert "Société 001" in card_text(app)
     assert is_suppressed(store.conn, "phone", "+33142680000")

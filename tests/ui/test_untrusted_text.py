@@ -77,6 +77,7 @@ async def test_every_screen_shows_untrusted_names_as_written(store):
         await press("escape")
         await press("ctrl+p", *"Stats")
         await press("escape")
-        await press("o")
+        assert f"Opt-out · {COMPANY}" in await press("o")
+        await press("enter")
         assert f"{COMPANY}: opted out" in toasts(app)
         assert isinstance(app.screen, SessionScreen)

@@ -20,6 +20,7 @@ from prospect_tui.core.consent import (
     purge_candidates,
     read_optout_file,
     record_optout,
+    undo_optout,
     verify_chain,
 )
 from prospect_tui.core.exporter import optin_rows
@@ -274,6 +275,26 @@ def test_optout_key_on_a_lead_never_called_closes_it(store):
     assert is_suppressed(store.conn, "phone", "+33142000001")
     with pytest.raises(UserError):
         optout_lead(store, 999, "Élodie")
+
+
+def test_an_optout_key_taken_back_regrants_the_consent_it_withdrew(store, clock):
+    lead_id = opt_in(store, PEOPLE[:1])[0]
+    before = store.lead(lead_id)
+    event_id = optout_lead(store, lead_id, "Élodie")
+    assert exported_emails(store) == []
+    clock.advance(seconds=5)
+    undo_optout(store, before, event_id, "Élodie", 5)
+    events = store.rows("SELECT event, email, call_id FROM consent_events ORDER BY id")
+    assert [e["event"] for e in events] == ["granted", "withdrawn", "granted"]
+    assert events[2]["email"] == "j.dupont@dupont-sa.fr" and events[2]["call_id"] is None
+    assert not is_suppressed(store.conn, "phone", "+33142685300")
+    assert exported_emails(store) == ["j.dupont@dupont-sa.fr"]
+    lead = store.lead(lead_id)
+    assert (lead["status"], lead["final_outcome"]) == (before["status"], before["final_outcome"])
+    assert lead["claimed_by"] == "Élodie"
+    assert verify_chain(store)[0]
+    with pytest.raises(UserError, match="consent changed since the opt-out"):
+        undo_optout(store, before, event_id, "Élodie", 5)
 
 
 # Erasure
