@@ -623,12 +623,15 @@ def _unaccounted(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> str:
         if call_id not in granted
     ]
     # An objection (no call: an opt-out) must have put its address and number on the list;
-    # a withdrawal of an undone opt-in (with its call) is no objection.
+    # a withdrawal of an undone opt-in (with its call) is no objection, nor one a later event
+    # of its lead took back (an opt-out key undone: `undo_optout`).
+    latest = {event["lead_id"]: event["id"] for event in events if event["lead_id"] is not None}
     unlisted = [
         event["id"]
         for event in events
         if event["event"] == "withdrawn"
         and event["call_id"] is None
+        and latest.get(event["lead_id"], event["id"]) == event["id"]
         and not event["erased_at"]
         and any(
             value and not is_suppressed(conn, kind, value)

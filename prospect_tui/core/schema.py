@@ -10,8 +10,7 @@ import json
 import sqlite3
 from typing import Any
 
-import sqlite_utils
-from sqlite_utils import Migrations
+from prospect_tui.core.sqlite_lean import Migrations, sqlite_utils
 
 migrations = Migrations("prospect")
 

@@ -227,7 +227,7 @@ class Store:
     @cached_property
     def db(self) -> sqlite_utils.Database:
         """The same connection through sqlite-utils (migrations, table introspection)."""
-        import sqlite_utils
+        from prospect_tui.core.sqlite_lean import sqlite_utils
 
         return sqlite_utils.Database(self.conn, execute_plugins=False)
 
