@@ -16,8 +16,8 @@ import secrets
 import shutil
 import sys
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from functools import partial
 from importlib.resources import files
@@ -215,9 +215,12 @@ class ProspectServer:
         self.opening: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.newest_page: dict[str, int] = {}
         self.page_numbers = itertools.count()
-        # One password check at a time: the failure count is exact even for attempts sent
-        # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
-        self.login_lock = asyncio.Lock()
+        # Password checks run in threads, at most one per core (argon2 holds no GIL): a login
+        # flood costs `cores` computations of 19 MiB at a time, and sixty logins at nine
+        # don't wait for each other one by one. One name from one address is checked one
+        # attempt at a time, so its failure count is exact even for attempts sent in parallel.
+        self.hashing = asyncio.Semaphore(os.cpu_count() or 1)
+        self.login_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     # The application
 
@@ -320,6 +323,22 @@ class ProspectServer:
             raise web.HTTPSeeOther("/")
         return self._login_response(request)
 
+    @asynccontextmanager
+    async def one_attempt_at_a_time(self, pair: tuple[str, str]) -> AsyncIterator[None]:
+        """Attempts of one name from one address wait for each other; the lock is dropped
+        when nobody holds or waits for it (guessing many names fills no memory)."""
+        lock, users_of_it = self.login_locks.get(pair, (asyncio.Lock(), 0))
+        self.login_locks[pair] = (lock, users_of_it + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users_of_it = self.login_locks[pair]
+            if users_of_it == 1:
+                del self.login_locks[pair]
+            else:
+                self.login_locks[pair] = (lock, users_of_it - 1)
+
     async def login(self, request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(LOGIN_BODY_TIMEOUT_S):
@@ -333,7 +352,8 @@ class ProspectServer:
             self.log_refusal(request, username, "login form without its CSRF token")
             return self._login_response(request, "expired", 403, username)
         address = self.address(request)
-        async with self.login_lock:
+        pair = (username.casefold(), address)
+        async with self.one_attempt_at_a_time(pair):
             wait = self.limiter.retry_after(username, address)
             if wait:
                 self.log_refusal(request, username, f"too many failed logins: wait {wait} s")
@@ -341,14 +361,19 @@ class ProspectServer:
                 response.headers["Retry-After"] = str(wait)
                 return response
             hashed = users.stored_hash(self.store, username)
-            loop = asyncio.get_running_loop()
-            # argon2id takes tens of milliseconds: off the event loop, so apps keep going.
-            matches = await loop.run_in_executor(None, users.password_matches, hashed, password)
+            async with self.hashing:
+                # argon2id takes tens of milliseconds: off the event loop.
+                matches = await asyncio.to_thread(users.password_matches, hashed, password)
+                renewed = None
+                if matches and hashed:  # made with older parameters: redone with today's
+                    renewed = await asyncio.to_thread(users.rehashed, hashed, password)
             if not matches:
                 self.limiter.failed(username, address)
                 log.info("failed login for %s from %s", username or "-", address)
                 users.log_access(self.store, "login_failed", username, address)
                 return self._login_response(request, "wrong", 401, username)
+        if renewed and hashed:
+            users.replace_hash(self.store, username, hashed, renewed)
         self.limiter.succeeded(username, address)
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)
