@@ -89,6 +89,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         secure=context is not None,
         session_hours=args.session_hours,
         max_sessions=args.max_sessions,
+        fork=getattr(args, "fork", False),
         app_argv=app_command(store, campaign),
     )
     print(

@@ -22,7 +22,8 @@ from datetime import timedelta
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from aiohttp import BodyPartReader, WSMsgType, web
@@ -43,6 +44,7 @@ from prospect_tui.serve.auth import (
     Sessions,
     new_token,
 )
+from prospect_tui.serve.zygote import APP_MODULE, Zygote
 
 log = logging.getLogger("prospect.serve")
 
@@ -63,6 +65,7 @@ LOGIN_BODY_TIMEOUT_S = 10.0  # a login form sent byte by byte is cut off
 # rather than PSS (33 MB): the shared pages are counted once per app, a margin for the server.
 SESSION_BYTES = 48 * 1024 * 1024
 FALLBACK_MAX_SESSIONS = 50  # where /proc/meminfo can't be read
+_NO_DEBUG = SimpleNamespace(debug=False)
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
 SESSION = web.RequestKey("session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -127,6 +130,14 @@ class UserAppService(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
+        if self.zygote is not None and self.argv[:3] == [sys.executable, *APP_MODULE]:
+            forked = await self.zygote.fork(self.argv[3:], environment)
+            if forked is not None:
+                # It has what textual-serve uses of an asyncio Process: pipes, wait, kill.
+                self._process = forked  # type: ignore[assignment]
+                self._stdin = forked.stdin
+                return forked
+            log.warning("no zygote to fork from: the app of %s is spawned", self.user)
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -140,6 +151,14 @@ class UserAppService(AppService):
 
     # Where the app may take lead files from (ProspectServer.session_folders).
     folders = SessionFolders(None, None)
+    # The warm parent sessions are forked from (None: spawned, as textual-serve does).
+    zygote: Zygote | None = None
+
+    @staticmethod
+    def base_environment() -> dict[str, str]:
+        """What every app's environment holds, textual-serve's settings included: the
+        zygote's (per-session values are set in each fork)."""
+        return AppService._build_environment(cast(AppService, _NO_DEBUG))
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         # Both variables always set: an app never inherits folders from the server's own.
@@ -198,6 +217,7 @@ class ProspectServer:
         import_folder: Path | None = None,
         app_argv: Callable[[str], list[str]] | None = None,
         max_sessions: int | None = None,
+        fork: bool = False,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -210,6 +230,8 @@ class ProspectServer:
         self.services: dict[str, UserAppService] = {}
         self.app_argv = app_argv or app_command(store)
         self.max_sessions = max_sessions or default_max_sessions()
+        self.fork = fork and Zygote.supported()
+        self.zygote: Zygote | None = None
         # One live app per user: a page opening waits for his other apps to end, and a page
         # overtaken by a newer one of his while it waited starts nothing (a reload storm).
         self.opening: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -243,6 +265,7 @@ class ProspectServer:
             ]
         )
         app.cleanup_ctx.append(self._sweeper)
+        app.cleanup_ctx.append(self._warm_parent)
         app.on_shutdown.append(self._stop_all)
         return app
 
@@ -448,6 +471,7 @@ class ProspectServer:
                         self.downloads,
                     )
                     service.folders = self.session_folders(session)
+                    service.zygote = self.zygote
                     self.services[service.app_service_id] = service
                     log.info("app started for %s", session.user)
                     await service.start(width, height)
@@ -577,6 +601,17 @@ class ProspectServer:
         if self.services:
             log.info("stopping %d apps (their leads go back to the pool)", len(self.services))
         await self.stop_apps(lambda service: True)
+
+    async def _warm_parent(self, _app: web.Application) -> Any:
+        """The zygote sessions are forked from, with `--fork`; stopped with the server (the
+        sessions it forked are stopped by _stop_all, as spawned ones are)."""
+        if self.fork:
+            self.zygote = Zygote(UserAppService.base_environment())
+            self.zygote.start()
+            log.info("sessions are forked from a warm parent (pid %s)", self.zygote.process.pid)
+        yield
+        if self.zygote is not None:
+            await asyncio.to_thread(self.zygote.stop)
 
     async def _sweeper(self, _app: web.Application) -> Any:
         """Ends the open apps of users disabled or removed while connected."""

@@ -1,0 +1,199 @@
+"""`prospect serve --fork`: sessions forked from one warm parent share nothing but its
+read-only pages; without the parent, sessions are spawned as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from prospect_tui.core.store import Store
+from prospect_tui.serve.server import ProspectServer, UserAppService
+from prospect_tui.serve.zygote import Zygote
+from tests.e2e.served import served_database
+from tests.e2e.test_serve_protocol import (  # noqa: F401 - browser_session: a fixture
+    browser_session,  # noqa: F811
+    claimed,
+    logged_in,
+    read_until,
+)
+
+pytestmark = pytest.mark.skipif(not Zygote.supported(), reason="fork and pidfd: Linux only")
+
+NO_ANSWER = "1"
+# Minutes apart from each other and from the suite's pin (10:00), within a claim's life.
+PINS = {"ann": "2026-11-23T10:02:00Z", "bob": "2026-11-23T10:05:00Z"}
+
+
+@pytest.fixture
+def database(tmp_path):
+    return served_database(tmp_path)
+
+
+@pytest.fixture
+async def serve(database, clock):
+    running: list[tuple[TestServer, Store]] = []
+
+    async def start(**options) -> ProspectServer:
+        store = Store(database, clock=clock)
+        server = ProspectServer(store, **options)
+        test_server = TestServer(server.application(), host="127.0.0.1")
+        await test_server.start_server()
+        server.base = str(test_server.make_url("")).rstrip("/")
+        running.append((test_server, store))
+        return server
+
+    yield start
+    for test_server, store in running:
+        await test_server.close()
+        store.close()
+
+
+def parent_of(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+
+
+def open_files(pid: int) -> set[str]:
+    found = set()
+    for link in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.add(os.readlink(link))
+        except OSError:
+            continue
+    return found
+
+
+def app_pid(server: ProspectServer, user: str) -> int:
+    (service,) = [s for s in server.services.values() if s.user == user]
+    return service._process.pid
+
+
+async def open_page(server, browser_session, user: str):  # noqa: F811
+    session = await logged_in(browser_session, server.base, user)
+    page = await session.ws_connect(server.base + "/ws?width=100&height=30", origin=server.base)
+    screen, _ = await read_until(page, "Today", timeout=60)
+    async with asyncio.timeout(30):  # his lead claimed, then drawn: keys now act on it
+        while (company := claimed(server.store.path, user)) is None:
+            await asyncio.sleep(0.1)
+    if company not in screen:
+        screen += (await read_until(page, company, timeout=30))[0]
+    return page, screen
+
+
+def calls_of(database) -> dict[str, list[tuple[int, str]]]:
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT caller, lead_id, started_at FROM calls").fetchall()
+    found: dict[str, list[tuple[int, str]]] = {}
+    for caller, lead, started in rows:
+        found.setdefault(caller, []).append((lead, started))
+    return found
+
+
+async def calls_made(database, wanted: dict[str, int]) -> dict[str, list[tuple[int, str]]]:
+    """The calls recorded, once each user in `wanted` has made his number of them."""
+    async with asyncio.timeout(30):
+        while True:
+            calls = calls_of(database)
+            if all(len(calls.get(user, [])) >= count for user, count in wanted.items()):
+                return calls
+            await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+def pinned_per_user(monkeypatch):
+    """Each user's app gets its own clock pin, as it would get its own settings."""
+    built = UserAppService._build_environment
+
+    def environment(self, width=80, height=24):
+        return {**built(self, width, height), "PROSPECT_NOW": PINS[self.user]}
+
+    monkeypatch.setattr(UserAppService, "_build_environment", environment)
+
+
+async def test_two_forked_sessions_record_outcomes_concurrently_sharing_nothing(
+    serve,
+    browser_session,  # noqa: F811
+    database,
+):
+    server = await serve(fork=True)
+    zygote = server.zygote.process.pid
+    (ann, _), (bob, _) = await asyncio.gather(
+        open_page(server, browser_session, "ann"), open_page(server, browser_session, "bob")
+    )
+    pids = {user: app_pid(server, user) for user in ("ann", "bob")}
+    assert len(set(pids.values())) == 2
+    assert all(parent_of(pid) == zygote for pid in pids.values())
+    # Each has its own handle on the database; the parent they came from has none.
+    db = str(Path(database).resolve())
+    assert all(db in open_files(pid) for pid in pids.values())
+    assert db not in open_files(zygote)
+    for _ in range(3):
+        await asyncio.gather(*(page.send_json(["stdin", NO_ANSWER]) for page in (ann, bob)))
+        await asyncio.sleep(0.5)
+    calls = await calls_made(database, {"ann": 3, "bob": 3})
+    assert len(calls["ann"]) == len(calls["bob"]) == 3
+    leads = [lead for user in ("ann", "bob") for lead, _ in calls[user]]
+    assert len(set(leads)) == 6  # no lead called by both: no double claim
+    for page in (ann, bob):
+        await page.close()
+
+
+async def test_one_forked_sessions_clock_never_reaches_another(
+    serve,
+    browser_session,  # noqa: F811
+    database,
+    pinned_per_user,
+):
+    server = await serve(fork=True)
+    (ann, _), (bob, _) = await asyncio.gather(
+        open_page(server, browser_session, "ann"), open_page(server, browser_session, "bob")
+    )
+    await asyncio.gather(*(page.send_json(["stdin", NO_ANSWER]) for page in (ann, bob)))
+    calls = await calls_made(database, {"ann": 1, "bob": 1})
+    # Each session's clock is its own pin, never the other's nor the parent's.
+    for user, pin in PINS.items():
+        assert [started[:16] for _, started in calls[user]] == [pin[:16]], calls[user]
+    for page in (ann, bob):
+        await page.close()
+
+
+async def test_killing_a_forked_session_leaves_the_parent_and_the_other(
+    serve,
+    browser_session,  # noqa: F811
+    database,
+):
+    server = await serve(fork=True)
+    (ann, _), (bob, _) = await asyncio.gather(
+        open_page(server, browser_session, "ann"), open_page(server, browser_session, "bob")
+    )
+    os.kill(app_pid(server, "ann"), signal.SIGKILL)
+    async with asyncio.timeout(30):
+        while not ann.closed:
+            await ann.receive()
+    assert server.zygote.alive
+    await bob.send_json(["stdin", NO_ANSWER])
+    await calls_made(database, {"bob": 1})
+    # The parent still forks: ann opens her session again.
+    again, screen = await open_page(server, browser_session, "ann")
+    assert parent_of(app_pid(server, "ann")) == server.zygote.process.pid
+    for page in (again, bob):
+        await page.close()
+
+
+async def test_sessions_are_spawned_when_the_parent_is_gone(
+    serve,
+    browser_session,  # noqa: F811
+):
+    server = await serve(fork=True)
+    server.zygote.process.kill()
+    await asyncio.to_thread(server.zygote.process.wait)
+    page, screen = await open_page(server, browser_session, "ann")
+    assert parent_of(app_pid(server, "ann")) == os.getpid()
+    await page.close()
