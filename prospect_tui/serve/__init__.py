@@ -90,6 +90,7 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         session_hours=args.session_hours,
         max_sessions=args.max_sessions,
         fork=getattr(args, "fork", False),
+        idle_minutes=getattr(args, "idle_minutes", 30.0),
         app_argv=app_command(store, campaign),
     )
     print(

@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
@@ -58,6 +58,9 @@ CTRL_Q = b"\x11"
 # The page's socket closes with this code when its user opened the session elsewhere: the
 # page then says so instead of logging out (session.js).
 TAKEN_OVER = 4001
+# ... and with this one when its app ended after --idle-minutes without a key: the page
+# says so and offers to resume.
+IDLE_ENDED = 4002
 HEARTBEAT_S = 15.0  # a websocket whose browser stops answering pings closes after 7.5 s more
 CLOSE_TIMEOUT_S = 3.0  # a browser that doesn't answer the closing handshake is let go
 LOGIN_BODY_TIMEOUT_S = 10.0  # a login form sent byte by byte is cut off
@@ -117,11 +120,15 @@ class UserAppService(AppService):
         self.user = user
         self.websocket = websocket
         self.elsewhere = ""  # set when the user opened the session elsewhere: the page's notice
+        self.idle_notice = ""  # set when it ended for want of a key: the page's notice
+        self.last_key: datetime | None = None  # set by the server when it starts
         self._stopping: asyncio.Task[None] | None = None
 
     async def close_page(self) -> None:
         if self.elsewhere:
             await self.websocket.close(code=TAKEN_OVER, message=self.elsewhere.encode()[:120])
+        elif self.idle_notice:
+            await self.websocket.close(code=IDLE_ENDED, message=self.idle_notice.encode()[:120])
         else:
             await self.websocket.close()
 
@@ -153,6 +160,7 @@ class UserAppService(AppService):
     folders = SessionFolders(None, None)
     # The warm parent sessions are forked from (None: spawned, as textual-serve does).
     zygote: Zygote | None = None
+    idle_notice_text = ""  # what the page says if it ends for want of a key, in its language
 
     @staticmethod
     def base_environment() -> dict[str, str]:
@@ -218,6 +226,7 @@ class ProspectServer:
         app_argv: Callable[[str], list[str]] | None = None,
         max_sessions: int | None = None,
         fork: bool = False,
+        idle_minutes: float = 30.0,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -231,6 +240,7 @@ class ProspectServer:
         self.app_argv = app_argv or app_command(store)
         self.max_sessions = max_sessions or default_max_sessions()
         self.fork = fork and Zygote.supported()
+        self.idle = timedelta(minutes=idle_minutes)
         self.zygote: Zygote | None = None
         # One live app per user: a page opening waits for his other apps to end, and a page
         # overtaken by a newer one of his while it waited starts nothing (a reload storm).
@@ -472,13 +482,15 @@ class ProspectServer:
                     )
                     service.folders = self.session_folders(session)
                     service.zygote = self.zygote
+                    service.idle_notice_text = pages.TEXTS[lang]["idle"]
+                    service.last_key = self.store.clock()
                     self.services[service.app_service_id] = service
                     log.info("app started for %s", session.user)
                     await service.start(width, height)
             if service is None:  # a newer page of his opened while this one waited
                 await websocket.close(code=TAKEN_OVER, message=elsewhere.encode())
                 return websocket
-            await _relay(websocket, service)
+            await _relay(websocket, service, self.store.clock)
         finally:
             if service is not None:
                 await service.stop()
@@ -613,12 +625,27 @@ class ProspectServer:
         if self.zygote is not None:
             await asyncio.to_thread(self.zygote.stop)
 
+    async def end_idle(self) -> None:
+        """Ends, as ctrl+q does (the lead back in the pool), the apps that had no key for
+        --idle-minutes; their pages say why and offer to resume."""
+        now = self.store.clock()
+        idle = [
+            service
+            for service in self.services.values()
+            if service.last_key is not None and now - service.last_key > self.idle
+        ]
+        for service in idle:
+            service.idle_notice = service.idle_notice_text
+            log.info("app of %s ended: no key for %s", service.user, self.idle)
+        await self.stop_apps(lambda service: service in idle)
+
     async def _sweeper(self, _app: web.Application) -> Any:
-        """Ends the open apps of users disabled or removed while connected."""
+        """Ends the open apps of users disabled or removed while connected, and idle ones."""
 
         async def sweep() -> None:
             while True:
                 await asyncio.sleep(SWEEP_INTERVAL_S)
+                await self.end_idle()
                 running = {service.user for service in self.services.values()}
                 gone = {
                     name
@@ -635,7 +662,9 @@ class ProspectServer:
         task.cancel()
 
 
-async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
+async def _relay(
+    websocket: web.WebSocketResponse, service: UserAppService, clock: Callable[[], datetime]
+) -> None:
     """Browser to app: keys, size, focus. Anything malformed is dropped, never trusted."""
     async for message in websocket:
         if message.type != WSMsgType.TEXT:
@@ -649,6 +678,7 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
         kind = envelope[0]
         data = envelope[1] if len(envelope) > 1 else None
         if kind == "stdin" and isinstance(data, str):
+            service.last_key = clock()
             await service.send_bytes(data.encode("utf-8"))
         elif kind == "resize" and isinstance(data, dict):
             width = _bounded(data.get("width"), 80, 20, 500)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import json
 import os
 import signal
@@ -45,8 +46,6 @@ MAX_REQUEST = 256 * 1024
 
 def warm_up() -> None:
     """Imports the session's modules, and phonenumbers' French metadata (read on first use)."""
-    import importlib
-
     for name in WARM_MODULES:
         with suppress(ImportError):
             importlib.import_module(name)
@@ -118,9 +117,8 @@ def run_session(
         random.seed()  # (also done by Python at fork; said here, where it matters)
         gc.unfreeze()
         sys.argv = [sys.executable, *APP_MODULE, *args]
-        from prospect_tui.cli import main
-
-        code = main(args)
+        # By name, as warm_up imported it: the command line imports this module's server.
+        code = importlib.import_module("prospect_tui.cli").main(args)
     except SystemExit as stop:
         code = stop.code
     except BaseException:  # noqa: BLE001 - the session's crash, told on its stderr

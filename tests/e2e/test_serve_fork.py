@@ -1,5 +1,6 @@
 """`prospect serve --fork`: sessions forked from one warm parent share nothing but its
-read-only pages; without the parent, sessions are spawned as before.
+read-only pages; without the parent, sessions are spawned as before. And a session left
+idle ends, its lead back in the pool.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
 from prospect_tui.core.store import Store
-from prospect_tui.serve.server import ProspectServer, UserAppService
+from prospect_tui.serve import pages
+from prospect_tui.serve.server import IDLE_ENDED, ProspectServer, UserAppService
 from prospect_tui.serve.zygote import Zygote
 from tests.e2e.served import served_database
 from tests.e2e.test_serve_protocol import (  # noqa: F401 - browser_session: a fixture
@@ -24,7 +27,7 @@ from tests.e2e.test_serve_protocol import (  # noqa: F401 - browser_session: a f
     read_until,
 )
 
-pytestmark = pytest.mark.skipif(not Zygote.supported(), reason="fork and pidfd: Linux only")
+forking = pytest.mark.skipif(not Zygote.supported(), reason="fork and pidfd: Linux only")
 
 NO_ANSWER = "1"
 # Minutes apart from each other and from the suite's pin (10:00), within a claim's life.
@@ -77,9 +80,14 @@ def app_pid(server: ProspectServer, user: str) -> int:
 
 async def open_page(server, browser_session, user: str):  # noqa: F811
     session = await logged_in(browser_session, server.base, user)
+    return await open_app(server, session, user)
+
+
+async def open_app(server, session, user: str):
+    """The session's page socket, once his lead is on screen: keys then act on it."""
     page = await session.ws_connect(server.base + "/ws?width=100&height=30", origin=server.base)
     screen, _ = await read_until(page, "Today", timeout=60)
-    async with asyncio.timeout(30):  # his lead claimed, then drawn: keys now act on it
+    async with asyncio.timeout(30):
         while (company := claimed(server.store.path, user)) is None:
             await asyncio.sleep(0.1)
     if company not in screen:
@@ -117,6 +125,7 @@ def pinned_per_user(monkeypatch):
     monkeypatch.setattr(UserAppService, "_build_environment", environment)
 
 
+@forking
 async def test_two_forked_sessions_record_outcomes_concurrently_sharing_nothing(
     serve,
     browser_session,  # noqa: F811
@@ -145,6 +154,7 @@ async def test_two_forked_sessions_record_outcomes_concurrently_sharing_nothing(
         await page.close()
 
 
+@forking
 async def test_one_forked_sessions_clock_never_reaches_another(
     serve,
     browser_session,  # noqa: F811
@@ -164,6 +174,7 @@ async def test_one_forked_sessions_clock_never_reaches_another(
         await page.close()
 
 
+@forking
 async def test_killing_a_forked_session_leaves_the_parent_and_the_other(
     serve,
     browser_session,  # noqa: F811
@@ -187,6 +198,7 @@ async def test_killing_a_forked_session_leaves_the_parent_and_the_other(
         await page.close()
 
 
+@forking
 async def test_sessions_are_spawned_when_the_parent_is_gone(
     serve,
     browser_session,  # noqa: F811
@@ -197,3 +209,33 @@ async def test_sessions_are_spawned_when_the_parent_is_gone(
     page, screen = await open_page(server, browser_session, "ann")
     assert parent_of(app_pid(server, "ann")) == os.getpid()
     await page.close()
+
+
+async def test_an_idle_session_ends_its_lead_back_in_the_pool_and_the_page_offers_to_resume(
+    serve,
+    browser_session,  # noqa: F811
+    database,
+    clock,
+):
+    server = await serve(idle_minutes=2)
+    ann = await logged_in(browser_session, server.base, "ann")
+    page, _ = await open_app(server, ann, "ann")
+    held = claimed(database, "ann")
+    clock.advance(minutes=1)
+    await page.send_json(["stdin", "\x1b[B"])  # a key (down): the idle time starts again
+    await asyncio.sleep(0.5)  # (the server reads it at 10:01)
+    clock.advance(minutes=1, seconds=30)
+    await asyncio.sleep(6)  # a sweep went by: 1.5 minutes since the key is not idle yet
+    assert not page.closed and claimed(database, "ann") == held
+    clock.advance(minutes=1)
+    async with asyncio.timeout(30):
+        closing = await page.receive()
+        while closing.type == aiohttp.WSMsgType.BINARY:
+            closing = await page.receive()
+    assert (closing.data, closing.extra) == (IDLE_ENDED, pages.TEXTS["en"]["idle"])
+    assert claimed(database, "ann") is None  # released as ctrl+q releases it
+    # The page offers to resume: its login is still open, and a new app starts on a lead.
+    async with ann.get(server.base + "/") as resumed:
+        assert 'class="resume" href="/"' in await resumed.text()
+    again, _ = await open_app(server, ann, "ann")
+    await again.close()
