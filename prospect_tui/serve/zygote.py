@@ -19,24 +19,34 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
-# What a session imports before its first frame: imported once here, shared by every fork.
+# What a session imports on its way to the first lead and its first keys (measured with
+# sys.modules after a session): imported once here, shared by every fork. Every screen and
+# widget module of the app is added to these.
 WARM_MODULES = (
     "prospect_tui.cli",
     "prospect_tui.app",
+    "prospect_tui.data",
     "prospect_tui.core.store",
     "prospect_tui.core.users",
     "prospect_tui.core.config",
     "prospect_tui.core.stats",
     "prospect_tui.core.consent",
     "prospect_tui.core.hours",
-    "prospect_tui.screens.session",
-    "prospect_tui.screens.stats",
-    "prospect_tui.screens.help",
-    "prospect_tui.screens.note",
-    "prospect_tui.screens.callback_form",
-    "prospect_tui.screens.optin",
+    "prospect_tui.core.questionnaires.engine",
+    "prospect_tui.core.questionnaires.parse",
+    "prospect_tui.core.questionnaires.storage",
     "textual.drivers.web_driver",
+    "textual.drivers._writer_thread",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "rich._unicode_data",
     "phonenumbers",
+    "email_validator",
+    "idna",
+    "tomllib",
+    "zipfile",
+    "_strptime",
 )
 # The command a session runs; anything else is spawned as before.
 APP_MODULE = ["-m", "prospect_tui"]
@@ -46,9 +56,19 @@ MAX_REQUEST = 256 * 1024
 
 def warm_up() -> None:
     """Imports the session's modules, and phonenumbers' French metadata (read on first use)."""
+    import pkgutil
+
     for name in WARM_MODULES:
         with suppress(ImportError):
             importlib.import_module(name)
+    for package in ("prospect_tui.screens", "prospect_tui.widgets"):
+        for found in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            with suppress(ImportError):
+                importlib.import_module(f"{package}.{found.name}")
+    with suppress(Exception):  # the width table rich loads on first use
+        from rich.cells import cell_len
+
+        cell_len("é")
     with suppress(ImportError, Exception):
         import phonenumbers
 
@@ -115,7 +135,7 @@ def run_session(
         import random
 
         random.seed()  # (also done by Python at fork; said here, where it matters)
-        gc.unfreeze()
+        # The zygote's objects stay frozen: a collection here never walks (and copies) them.
         sys.argv = [sys.executable, *APP_MODULE, *args]
         # By name, as warm_up imported it: the command line imports this module's server.
         code = importlib.import_module("prospect_tui.cli").main(args)
