@@ -143,6 +143,7 @@ async def test_two_forked_sessions_record_outcomes_concurrently_sharing_nothing(
     db = str(Path(database).resolve())
     assert all(db in open_files(pid) for pid in pids.values())
     assert db not in open_files(zygote)
+    assert len(list(Path(f"/proc/{zygote}/task").iterdir())) == 1  # and no thread
     for _ in range(3):
         await asyncio.gather(*(page.send_json(["stdin", NO_ANSWER]) for page in (ann, bob)))
         await asyncio.sleep(0.5)
