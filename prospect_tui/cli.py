@@ -271,8 +271,9 @@ SERVE_OPTIONS = (
     ),
     arg(
         "--fork",
-        action="store_true",
-        help="fork each session from a warm parent process (faster, smaller; Linux)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fork each session from a warm parent process: faster, smaller (Linux; on)",
     ),
     arg(
         "--idle-minutes",

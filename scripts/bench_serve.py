@@ -235,7 +235,7 @@ def start_server(folder: Path, db: Path, fork: bool) -> tuple[subprocess.Popen[b
     port = free_port()
     log = open(folder / "serve.log", "ab")  # noqa: SIM115
     command = [sys.executable, "-m", "prospect_tui", "--db", str(db), "serve"]
-    command += ["--port", str(port), "--max-sessions", "500", *(["--fork"] if fork else [])]
+    command += ["--port", str(port), "--max-sessions", "500", "--fork" if fork else "--no-fork"]
     server = subprocess.Popen(command, stdout=log, stderr=log)
     log.close()
     for _ in range(300):

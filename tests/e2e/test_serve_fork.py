@@ -19,7 +19,7 @@ from prospect_tui.core.store import Store
 from prospect_tui.serve import pages
 from prospect_tui.serve.server import IDLE_ENDED, ProspectServer, UserAppService
 from prospect_tui.serve.zygote import Zygote
-from tests.e2e.served import served_database
+from tests.e2e.served import RunningServer, served_database
 from tests.e2e.test_serve_protocol import (  # noqa: F401 - browser_session: a fixture
     browser_session,  # noqa: F811
     claimed,
@@ -240,3 +240,41 @@ async def test_an_idle_session_ends_its_lead_back_in_the_pool_and_the_page_offer
         assert 'class="resume" href="/"' in await resumed.text()
     again, _ = await open_app(server, ann, "ann")
     await again.close()
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@forking
+async def test_prospect_serve_forks_by_default_and_spawns_with_no_fork(
+    tmp_path,
+    browser_session,  # noqa: F811
+):
+    db = served_database(tmp_path)
+    for option, forked in (("--fork", True), ("--no-fork", False)):
+        server = await asyncio.to_thread(RunningServer, db, tmp_path / f"{option}.log", option)
+        try:
+            ann = await logged_in(browser_session, server.url, "ann")
+            page = await ann.ws_connect(server.url + "/ws", origin=server.url)
+            await read_until(page, "Today", timeout=60)
+            (app,) = await asyncio.to_thread(descendants, server.process.pid)
+            assert (parent_of(app) != server.process.pid) is forked
+            await page.close()
+        finally:
+            await asyncio.to_thread(server.stop)
+        assert ("forked from a warm parent" in server.output()) is forked
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid` that are not a warm parent: the apps."""
+    found = []
+    for child in children_of(pid):
+        if b"prospect_tui.serve.zygote" in Path(f"/proc/{child}/cmdline").read_bytes():
+            found += children_of(child)
+        else:
+            found.append(child)
+    return found
