@@ -1,6 +1,6 @@
 """`prospect serve --fork`: sessions forked from one warm parent share nothing but its
-read-only pages; without the parent, sessions are spawned as before. And a session left
-idle ends, its lead back in the pool.
+read-only pages; without the parent, sessions are spawned as before. A session left idle
+ends, its lead back in the pool; logins are checked in parallel, and rehashed.
 """
 
 from __future__ import annotations
@@ -9,17 +9,20 @@ import asyncio
 import os
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from argon2 import PasswordHasher
 
+from prospect_tui.core import users
 from prospect_tui.core.store import Store
 from prospect_tui.serve import pages
 from prospect_tui.serve.server import IDLE_ENDED, ProspectServer, UserAppService
 from prospect_tui.serve.zygote import Zygote
-from tests.e2e.served import RunningServer, served_database
+from tests.e2e.served import PASSWORDS, RunningServer, served_database
 from tests.e2e.test_serve_protocol import (  # noqa: F401 - browser_session: a fixture
     browser_session,  # noqa: F811
     claimed,
@@ -278,3 +281,36 @@ def descendants(pid: int) -> list[int]:
         else:
             found.append(child)
     return found
+
+
+async def test_a_login_redoes_a_hash_made_with_older_parameters(serve, browser_session):  # noqa: F811
+    server = await serve()
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORDS["ann"])
+    users.replace_hash(server.store, "ann", users.stored_hash(server.store, "ann"), old)
+    await logged_in(browser_session, server.base, "ann")
+    renewed = users.stored_hash(server.store, "ann")
+    assert renewed != old and "$m=19456,t=2,p=1$" in renewed
+    assert users.password_matches(renewed, PASSWORDS["ann"])
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to check in parallel")
+async def test_logins_of_different_users_are_checked_in_parallel(
+    serve,
+    browser_session,  # noqa: F811
+    monkeypatch,
+):
+    server = await serve()
+    checking, most = [0], [0]
+    check = users.password_matches
+
+    def slow_check(hashed, password):
+        checking[0] += 1
+        most[0] = max(most[0], checking[0])
+        time.sleep(0.3)
+        checking[0] -= 1
+        return check(hashed, password)
+
+    monkeypatch.setattr(users, "password_matches", slow_check)
+    names = ("ann", "bob", "sue")
+    await asyncio.gather(*(logged_in(browser_session, server.base, name) for name in names))
+    assert most[0] == min(len(names), os.cpu_count() or 1)  # one per core, not one at a time
