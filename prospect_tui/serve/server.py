@@ -247,10 +247,10 @@ class ProspectServer:
         self.opening: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.newest_page: dict[str, int] = {}
         self.page_numbers = itertools.count()
-        # Password checks run in threads, at most one per core (argon2 holds no GIL): a login
-        # flood costs `cores` computations of 19 MiB at a time, and sixty logins at nine
-        # don't wait for each other one by one. One name from one address is checked one
-        # attempt at a time, so its failure count is exact even for attempts sent in parallel.
+        # Password checks run in threads, at most one per core (argon2 releases the GIL): a
+        # login flood costs `cores` computations of 19 MiB at a time, and sixty logins at
+        # nine don't wait for each other one by one. One name from one address is checked
+        # one attempt at a time, so its failure count is exact even for attempts in parallel.
         self.hashing = asyncio.Semaphore(os.cpu_count() or 1)
         self.login_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
@@ -386,7 +386,9 @@ class ProspectServer:
             return self._login_response(request, "expired", 403, username)
         address = self.address(request)
         pair = (username.casefold(), address)
-        async with self.one_attempt_at_a_time(pair):
+        # Checked once a hashing slot is ours: guesses under many names from one address,
+        # sent at once, pass the address's limit by at most one per core.
+        async with self.one_attempt_at_a_time(pair), self.hashing:
             wait = self.limiter.retry_after(username, address)
             if wait:
                 self.log_refusal(request, username, f"too many failed logins: wait {wait} s")
@@ -394,12 +396,11 @@ class ProspectServer:
                 response.headers["Retry-After"] = str(wait)
                 return response
             hashed = users.stored_hash(self.store, username)
-            async with self.hashing:
-                # argon2id takes tens of milliseconds: off the event loop.
-                matches = await asyncio.to_thread(users.password_matches, hashed, password)
-                renewed = None
-                if matches and hashed:  # made with older parameters: redone with today's
-                    renewed = await asyncio.to_thread(users.rehashed, hashed, password)
+            # argon2id takes tens of milliseconds: off the event loop.
+            matches = await asyncio.to_thread(users.password_matches, hashed, password)
+            renewed = None
+            if matches and hashed:  # made with older parameters: redone with today's
+                renewed = await asyncio.to_thread(users.rehashed, hashed, password)
             if not matches:
                 self.limiter.failed(username, address)
                 log.info("failed login for %s from %s", username or "-", address)

@@ -55,7 +55,7 @@ MAX_REQUEST = 256 * 1024
 
 
 def warm_up() -> None:
-    """Imports the session's modules, and phonenumbers' French metadata (read on first use)."""
+    """Imports the session's modules, and reads what they load on first use."""
     import pkgutil
 
     for name in WARM_MODULES:
@@ -69,7 +69,7 @@ def warm_up() -> None:
         from rich.cells import cell_len
 
         cell_len("é")
-    with suppress(ImportError, Exception):
+    with suppress(Exception):  # its French metadata, read on first use
         import phonenumbers
 
         phonenumbers.format_number(
@@ -122,7 +122,7 @@ def run_session(
         os.setsid()  # its own process group, as the spawned apps have
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
-            os.close(fd)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # whatever else it inherited
         # New standard streams over the pipes: the zygote's were opened on /dev/null, a
         # seekable file, and would fail on a pipe (and must not hold its buffers).
         sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
