@@ -284,6 +284,19 @@ SERVE_OPTIONS = (
         metavar="N",
         help="live sessions at most (default: as many as the available memory holds)",
     ),
+    arg(
+        "--fork",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fork each session from a warm parent process: faster, smaller (Linux; on)",
+    ),
+    arg(
+        "--idle-minutes",
+        type=positive_option("--idle-minutes", 24 * 60),
+        default=30.0,
+        metavar="M",
+        help="a session with no key for M minutes ends as ctrl+q ends it (30)",
+    ),
 )
 PASSWORD_STDIN = arg(
     "--password-stdin",

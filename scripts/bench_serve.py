@@ -1,13 +1,17 @@
 """Capacity of `prospect serve`: N callers logged in at once, each pressing an outcome key
 every few seconds, as websocket clients speaking textual-serve's protocol (what textual.js does).
 
-Reports, for each N: server RSS, memory per session (the app processes' PSS, shared pages
-split fairly, and RSS), log-in -> first lead drawn, and key -> frame latency (median, p95):
-from sending "1" to the frame whose counter shows the new call ("Today k calls"), so the
-once-a-second timer's frames don't count. Keys are spread at random over each interval.
+Reports, for each way of starting sessions (spawned, as textual-serve does, and forked from
+a warm parent, `serve --fork`) and each N: server RSS, memory per session (the app
+processes' PSS, shared pages split fairly, and RSS; the warm parent's own PSS apart),
+log-in -> first lead drawn (the last one, median and p95 over the callers), and key -> frame
+latency (median, p95): from sending "1" to the frame whose counter shows the new call
+("Today k calls"), so the once-a-second timer's frames don't count. Keys are spread at
+random over each interval.
 
     python scripts/bench_serve.py                            # N = 1, 10, 30
     python scripts/bench_serve.py --sessions 1,5 --duration 20 --interval 2
+    python scripts/bench_serve.py --rush 60                  # 60 log in at the same instant
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import codecs
+import contextlib
 import json
 import os
 import random
@@ -80,8 +85,28 @@ def memory_kb(pid: int, field: str) -> int:
 def children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def is_zygote(pid: int) -> bool:
+    try:
+        return b"prospect_tui.serve.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def app_processes(server_pid: int) -> tuple[list[int], int | None]:
+    """The session apps (spawned by the server, or forked by its zygote), and the zygote."""
+    apps, zygote = [], None
+    for pid in children(server_pid):
+        if is_zygote(pid):
+            zygote = pid
+            apps += children(pid)
+        else:
+            apps.append(pid)
+    return apps, zygote
 
 
 class Caller:
@@ -99,6 +124,14 @@ class Caller:
         self.arrived = asyncio.Event()
         self.closed = False
         self.reader: asyncio.Task[None] | None = None
+
+    async def arrive(self, started: float) -> float:
+        """Logs in, opens the page, waits for the first lead: seconds since `started`."""
+        await self.log_in()
+        await self.open()
+        counter = await self.wait_for(r"Today (\d+) calls")
+        self.calls = int(counter.group(1))  # calls from an earlier N
+        return time.perf_counter() - started
 
     async def log_in(self) -> None:
         async with self.http.get(self.base + "/login") as form:
@@ -153,16 +186,9 @@ class Caller:
 async def run(base: str, server_pid: int, sessions: int, interval: float, duration: float):
     callers = [Caller(f"bench{n:02d}", base) for n in range(1, sessions + 1)]
     try:
+        # All at the same instant: the 9 o'clock rush.
         started = time.perf_counter()
-        for caller in callers:
-            await caller.log_in()
-        await asyncio.gather(*(caller.open() for caller in callers))
-        counters = await asyncio.gather(
-            *(caller.wait_for(r"Today (\d+) calls") for caller in callers)
-        )
-        for caller, counter in zip(callers, counters, strict=True):
-            caller.calls = int(counter.group(1))  # calls from an earlier N
-        ready_s = time.perf_counter() - started
+        ready = sorted(await asyncio.gather(*(caller.arrive(started) for caller in callers)))
         samples: list[tuple[int, int]] = []
 
         async def calling(caller: Caller) -> None:
@@ -174,7 +200,7 @@ async def run(base: str, server_pid: int, sessions: int, interval: float, durati
 
         async def measuring() -> None:
             await asyncio.sleep(duration / 2)
-            apps = children(server_pid)
+            apps, zygote = app_processes(server_pid)
             samples.append(
                 (
                     memory_kb(server_pid, "VmRSS"),
@@ -182,15 +208,19 @@ async def run(base: str, server_pid: int, sessions: int, interval: float, durati
                 )
             )
             samples.append((len(apps), sum(memory_kb(pid, "VmRSS") for pid in apps)))
+            samples.append((0, memory_kb(zygote, "Pss") if zygote else 0))
 
         await asyncio.gather(measuring(), *(calling(caller) for caller in callers))
         latencies = sorted(ms for caller in callers for ms in caller.latencies)
-        (server_rss, apps_pss), (app_count, apps_rss) = samples
+        (server_rss, apps_pss), (app_count, apps_rss), (_, zygote_pss) = samples
         return {
             "sessions": sessions,
             "apps": app_count,
             "keys": len(latencies),
-            "ready_s": ready_s,
+            "ready_s": ready[-1],
+            "ready_median_s": statistics.median(ready),
+            "ready_p95_s": ready[int(0.95 * (len(ready) - 1))],
+            "zygote_pss_mb": zygote_pss / 1024,
             "server_rss_mb": server_rss / 1024,
             "pss_per_session_mb": apps_pss / 1024 / max(app_count, 1),
             "rss_per_session_mb": apps_rss / 1024 / max(app_count, 1),
@@ -201,54 +231,69 @@ async def run(base: str, server_pid: int, sessions: int, interval: float, durati
         await asyncio.gather(*(caller.close() for caller in callers))
 
 
+def start_server(folder: Path, db: Path, fork: bool) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    log = open(folder / "serve.log", "ab")  # noqa: SIM115
+    command = [sys.executable, "-m", "prospect_tui", "--db", str(db), "serve"]
+    command += ["--port", str(port), "--max-sessions", "500", "--fork" if fork else "--no-fork"]
+    server = subprocess.Popen(command, stdout=log, stderr=log)
+    log.close()
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    if fork:
+        time.sleep(3)  # the warm parent has imported what sessions need
+    return server, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,10,30", help="values of N (1,10,30)")
+    parser.add_argument("--rush", type=int, metavar="N", help="only N, all logging in at once")
+    parser.add_argument("--modes", default="spawn,fork", help="spawn, fork or both (both)")
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between keys (3)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per N (30)")
     parser.add_argument("--leads", type=int, default=5000, help="leads in the list (5000)")
     options = parser.parse_args()
-    counts = [int(n) for n in options.sessions.split(",")]
+    counts = [options.rush] if options.rush else [int(n) for n in options.sessions.split(",")]
+    modes = options.modes.split(",")
 
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as folder:
         db = build_database(Path(folder), options.leads, max(counts))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(Path(folder) / "serve.log", "wb")  # noqa: SIM115
-        command = [sys.executable, "-m", "prospect_tui", "--db", str(db), "serve"]
-        server = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=log)
-        try:
-            for _ in range(300):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            print(
-                f"{os.cpu_count()} cores; keys every {options.interval} s for {options.duration} s"
-            )
-            print("N    apps  keys  ready s  server RSS  PSS/session  RSS/session  median  p95")
-            for sessions in counts:
-                found = asyncio.run(
-                    run(base, server.pid, sessions, options.interval, options.duration)
-                )
-                print(
-                    f"{found['sessions']:<4} {found['apps']:>4}  {found['keys']:>4}"
-                    f"  {found['ready_s']:>7.1f}  {found['server_rss_mb']:>7.0f} MB"
-                    f"  {found['pss_per_session_mb']:>8.0f} MB"
-                    f"  {found['rss_per_session_mb']:>8.0f} MB"
-                    f"  {found['median_ms']:>4.0f} ms  {found['p95_ms']:>4.0f} ms",
-                    flush=True,
-                )
-                time.sleep(3)  # the closed sessions' apps quit before the next N
-        except BaseException:
-            log.flush()
-            print((Path(folder) / "serve.log").read_text()[-3000:], file=sys.stderr)
-            raise
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
-            log.close()
+        print(f"{os.cpu_count()} cores; keys every {options.interval} s for {options.duration} s")
+        print(
+            "mode   N    apps  keys  lead: last  median  p95   server RSS  PSS/session"
+            "  RSS/session  parent PSS  key median  p95"
+        )
+        for mode in modes:
+            server, base = start_server(Path(folder), db, fork=mode == "fork")
+            try:
+                for sessions in counts:
+                    found = asyncio.run(
+                        run(base, server.pid, sessions, options.interval, options.duration)
+                    )
+                    print(
+                        f"{mode:<6} {found['sessions']:<4} {found['apps']:>4}  {found['keys']:>4}"
+                        f"  {found['ready_s']:>8.1f} s {found['ready_median_s']:>5.1f} s"
+                        f" {found['ready_p95_s']:>4.1f} s"
+                        f"  {found['server_rss_mb']:>7.0f} MB"
+                        f"  {found['pss_per_session_mb']:>8.1f} MB"
+                        f"  {found['rss_per_session_mb']:>8.0f} MB"
+                        f"  {found['zygote_pss_mb']:>7.0f} MB"
+                        f"  {found['median_ms']:>7.0f} ms  {found['p95_ms']:>4.0f} ms",
+                        flush=True,
+                    )
+                    time.sleep(3)  # the closed sessions' apps quit before the next N
+            except BaseException:
+                print((Path(folder) / "serve.log").read_text()[-3000:], file=sys.stderr)
+                raise
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=120)
+            time.sleep(3)
 
 
 if __name__ == "__main__":

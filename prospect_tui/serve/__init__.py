@@ -89,6 +89,8 @@ def run_server(store: Store, args: argparse.Namespace) -> int:
         secure=context is not None,
         session_hours=args.session_hours,
         max_sessions=args.max_sessions,
+        fork=getattr(args, "fork", False),
+        idle_minutes=getattr(args, "idle_minutes", 30.0),
         app_argv=app_command(store, campaign),
     )
     print(

@@ -31,6 +31,8 @@ TEXTS = {
         "ended": "Session ended.",
         "elsewhere": "This session was opened in another tab or browser.",
         "full": "The server is full: try again in a few minutes.",
+        "idle": "Session ended: no key for a while. Its lead went back to the pool.",
+        "resume": "Resume the session",
     },
     "fr": {
         "title": "Connexion · prospect-tui",
@@ -56,6 +58,9 @@ TEXTS = {
         "ended": "Session terminée.",
         "elsewhere": "Cette session a été ouverte dans un autre onglet ou navigateur.",
         "full": "Le serveur est complet : réessayez dans quelques minutes.",
+        "idle": "Session terminée : aucune touche depuis un moment. Sa fiche est revenue"
+        " dans la file.",
+        "resume": "Reprendre la session",
     },
 }
 
@@ -172,6 +177,7 @@ def session_page(lang: str, websocket_url: str, font_size: int = 16, upload: boo
 <body class="session">
 <div id="start"></div>
 <div class="ended">{escape(text["ended"])}</div>
+<a class="resume" href="/" hidden>{escape(text["resume"])}</a>
 {link}
 <div id="terminal" class="textual-terminal"
  data-session-websocket-url="{escape(websocket_url)}" data-font-size="{font_size}"></div>

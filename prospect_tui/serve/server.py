@@ -16,13 +16,14 @@ import secrets
 import shutil
 import sys
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from aiohttp import BodyPartReader, WSMsgType, web
@@ -43,6 +44,7 @@ from prospect_tui.serve.auth import (
     Sessions,
     new_token,
 )
+from prospect_tui.serve.zygote import APP_MODULE, Zygote
 
 log = logging.getLogger("prospect.serve")
 
@@ -56,6 +58,9 @@ CTRL_Q = b"\x11"
 # The page's socket closes with this code when its user opened the session elsewhere: the
 # page then says so instead of logging out (session.js).
 TAKEN_OVER = 4001
+# ... and with this one when its app ended after --idle-minutes without a key: the page
+# says so and offers to resume.
+IDLE_ENDED = 4002
 HEARTBEAT_S = 15.0  # a websocket whose browser stops answering pings closes after 7.5 s more
 CLOSE_TIMEOUT_S = 3.0  # a browser that doesn't answer the closing handshake is let go
 LOGIN_BODY_TIMEOUT_S = 10.0  # a login form sent byte by byte is cut off
@@ -63,6 +68,7 @@ LOGIN_BODY_TIMEOUT_S = 10.0  # a login form sent byte by byte is cut off
 # rather than PSS (33 MB): the shared pages are counted once per app, a margin for the server.
 SESSION_BYTES = 48 * 1024 * 1024
 FALLBACK_MAX_SESSIONS = 50  # where /proc/meminfo can't be read
+_NO_DEBUG = SimpleNamespace(debug=False)
 SERVER: web.AppKey[ProspectServer] = web.AppKey("prospect_server")
 SESSION = web.RequestKey("session", Session)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -114,11 +120,15 @@ class UserAppService(AppService):
         self.user = user
         self.websocket = websocket
         self.elsewhere = ""  # set when the user opened the session elsewhere: the page's notice
+        self.idle_notice = ""  # set when it ended for want of a key: the page's notice
+        self.last_key: datetime | None = None  # set by the server when it starts
         self._stopping: asyncio.Task[None] | None = None
 
     async def close_page(self) -> None:
         if self.elsewhere:
             await self.websocket.close(code=TAKEN_OVER, message=self.elsewhere.encode()[:120])
+        elif self.idle_notice:
+            await self.websocket.close(code=IDLE_ENDED, message=self.idle_notice.encode()[:120])
         else:
             await self.websocket.close()
 
@@ -127,6 +137,14 @@ class UserAppService(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
+        if self.zygote is not None and self.argv[:3] == [sys.executable, *APP_MODULE]:
+            forked = await self.zygote.fork(self.argv[3:], environment)
+            if forked is not None:
+                # It has what textual-serve uses of an asyncio Process: pipes, wait, kill.
+                self._process = forked  # type: ignore[assignment]
+                self._stdin = forked.stdin
+                return forked
+            log.warning("no zygote to fork from: the app of %s is spawned", self.user)
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -140,6 +158,15 @@ class UserAppService(AppService):
 
     # Where the app may take lead files from (ProspectServer.session_folders).
     folders = SessionFolders(None, None)
+    # The warm parent sessions are forked from (None: spawned, as textual-serve does).
+    zygote: Zygote | None = None
+    idle_notice_text = ""  # what the page says if it ends for want of a key, in its language
+
+    @staticmethod
+    def base_environment() -> dict[str, str]:
+        """What every app's environment holds, textual-serve's settings included: the
+        zygote's (per-session values are set in each fork)."""
+        return AppService._build_environment(cast(AppService, _NO_DEBUG))
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         # Both variables always set: an app never inherits folders from the server's own.
@@ -198,6 +225,8 @@ class ProspectServer:
         import_folder: Path | None = None,
         app_argv: Callable[[str], list[str]] | None = None,
         max_sessions: int | None = None,
+        fork: bool = False,
+        idle_minutes: float = 30.0,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -210,14 +239,20 @@ class ProspectServer:
         self.services: dict[str, UserAppService] = {}
         self.app_argv = app_argv or app_command(store)
         self.max_sessions = max_sessions or default_max_sessions()
+        self.fork = fork and Zygote.supported()
+        self.idle = timedelta(minutes=idle_minutes)
+        self.zygote: Zygote | None = None
         # One live app per user: a page opening waits for his other apps to end, and a page
         # overtaken by a newer one of his while it waited starts nothing (a reload storm).
         self.opening: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.newest_page: dict[str, int] = {}
         self.page_numbers = itertools.count()
-        # One password check at a time: the failure count is exact even for attempts sent
-        # in parallel, and a login flood costs one argon2 computation (64 MiB) at a time.
-        self.login_lock = asyncio.Lock()
+        # Password checks run in threads, at most one per core (argon2 releases the GIL): a
+        # login flood costs `cores` computations of 19 MiB at a time, and sixty logins at
+        # nine don't wait for each other one by one. One name from one address is checked
+        # one attempt at a time, so its failure count is exact even for attempts in parallel.
+        self.hashing = asyncio.Semaphore(os.cpu_count() or 1)
+        self.login_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     # The application
 
@@ -240,6 +275,7 @@ class ProspectServer:
             ]
         )
         app.cleanup_ctx.append(self._sweeper)
+        app.cleanup_ctx.append(self._warm_parent)
         app.on_shutdown.append(self._stop_all)
         return app
 
@@ -320,6 +356,22 @@ class ProspectServer:
             raise web.HTTPSeeOther("/")
         return self._login_response(request)
 
+    @asynccontextmanager
+    async def one_attempt_at_a_time(self, pair: tuple[str, str]) -> AsyncIterator[None]:
+        """Attempts of one name from one address wait for each other; the lock is dropped
+        when nobody holds or waits for it (guessing many names fills no memory)."""
+        lock, users_of_it = self.login_locks.get(pair, (asyncio.Lock(), 0))
+        self.login_locks[pair] = (lock, users_of_it + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users_of_it = self.login_locks[pair]
+            if users_of_it == 1:
+                del self.login_locks[pair]
+            else:
+                self.login_locks[pair] = (lock, users_of_it - 1)
+
     async def login(self, request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(LOGIN_BODY_TIMEOUT_S):
@@ -333,7 +385,10 @@ class ProspectServer:
             self.log_refusal(request, username, "login form without its CSRF token")
             return self._login_response(request, "expired", 403, username)
         address = self.address(request)
-        async with self.login_lock:
+        pair = (username.casefold(), address)
+        # Checked once a hashing slot is ours: guesses under many names from one address,
+        # sent at once, pass the address's limit by at most one per core.
+        async with self.one_attempt_at_a_time(pair), self.hashing:
             wait = self.limiter.retry_after(username, address)
             if wait:
                 self.log_refusal(request, username, f"too many failed logins: wait {wait} s")
@@ -341,14 +396,18 @@ class ProspectServer:
                 response.headers["Retry-After"] = str(wait)
                 return response
             hashed = users.stored_hash(self.store, username)
-            loop = asyncio.get_running_loop()
-            # argon2id takes tens of milliseconds: off the event loop, so apps keep going.
-            matches = await loop.run_in_executor(None, users.password_matches, hashed, password)
+            # argon2id takes tens of milliseconds: off the event loop.
+            matches = await asyncio.to_thread(users.password_matches, hashed, password)
+            renewed = None
+            if matches and hashed:  # made with older parameters: redone with today's
+                renewed = await asyncio.to_thread(users.rehashed, hashed, password)
             if not matches:
                 self.limiter.failed(username, address)
                 log.info("failed login for %s from %s", username or "-", address)
                 users.log_access(self.store, "login_failed", username, address)
                 return self._login_response(request, "wrong", 401, username)
+        if renewed and hashed:
+            users.replace_hash(self.store, username, hashed, renewed)
         self.limiter.succeeded(username, address)
         token, _session = self.sessions.open(username, address)
         log.info("login: %s from %s", username, address)
@@ -423,13 +482,16 @@ class ProspectServer:
                         self.downloads,
                     )
                     service.folders = self.session_folders(session)
+                    service.zygote = self.zygote
+                    service.idle_notice_text = pages.TEXTS[lang]["idle"]
+                    service.last_key = self.store.clock()
                     self.services[service.app_service_id] = service
                     log.info("app started for %s", session.user)
                     await service.start(width, height)
             if service is None:  # a newer page of his opened while this one waited
                 await websocket.close(code=TAKEN_OVER, message=elsewhere.encode())
                 return websocket
-            await _relay(websocket, service)
+            await _relay(websocket, service, self.store.clock)
         finally:
             if service is not None:
                 await service.stop()
@@ -553,12 +615,38 @@ class ProspectServer:
             log.info("stopping %d apps (their leads go back to the pool)", len(self.services))
         await self.stop_apps(lambda service: True)
 
+    async def _warm_parent(self, _app: web.Application) -> Any:
+        """The zygote sessions are forked from, with `--fork`; stopped with the server (the
+        sessions it forked are stopped by _stop_all, as spawned ones are)."""
+        if self.fork:
+            self.zygote = Zygote(UserAppService.base_environment())
+            self.zygote.start()
+            log.info("sessions are forked from a warm parent (pid %s)", self.zygote.process.pid)
+        yield
+        if self.zygote is not None:
+            await asyncio.to_thread(self.zygote.stop)
+
+    async def end_idle(self) -> None:
+        """Ends, as ctrl+q does (the lead back in the pool), the apps that had no key for
+        --idle-minutes; their pages say why and offer to resume."""
+        now = self.store.clock()
+        idle = [
+            service
+            for service in self.services.values()
+            if service.last_key is not None and now - service.last_key > self.idle
+        ]
+        for service in idle:
+            service.idle_notice = service.idle_notice_text
+            log.info("app of %s ended: no key for %s", service.user, self.idle)
+        await self.stop_apps(lambda service: service in idle)
+
     async def _sweeper(self, _app: web.Application) -> Any:
-        """Ends the open apps of users disabled or removed while connected."""
+        """Ends the open apps of users disabled or removed while connected, and idle ones."""
 
         async def sweep() -> None:
             while True:
                 await asyncio.sleep(SWEEP_INTERVAL_S)
+                await self.end_idle()
                 running = {service.user for service in self.services.values()}
                 gone = {
                     name
@@ -575,7 +663,9 @@ class ProspectServer:
         task.cancel()
 
 
-async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
+async def _relay(
+    websocket: web.WebSocketResponse, service: UserAppService, clock: Callable[[], datetime]
+) -> None:
     """Browser to app: keys, size, focus. Anything malformed is dropped, never trusted."""
     async for message in websocket:
         if message.type != WSMsgType.TEXT:
@@ -589,6 +679,7 @@ async def _relay(websocket: web.WebSocketResponse, service: AppService) -> None:
         kind = envelope[0]
         data = envelope[1] if len(envelope) > 1 else None
         if kind == "stdin" and isinstance(data, str):
+            service.last_key = clock()
             await service.send_bytes(data.encode("utf-8"))
         elif kind == "resize" and isinstance(data, dict):
             width = _bounded(data.get("width"), 80, 20, 500)

@@ -34,6 +34,27 @@ def test_only_an_argon2id_hash_is_stored(store):
     assert not users.password_matches(None, "correct horse battery")
 
 
+def test_hashes_use_owasps_minimum_parameters(store):
+    users.add_user(store, "ann", "correct horse battery", "caller", actor=A_SUPERVISOR)
+    stored = store.scalar("SELECT password_hash FROM users WHERE name = 'ann'")
+    assert "$m=19456,t=2,p=1$" in stored
+
+
+def test_a_hash_with_older_parameters_is_redone_at_the_next_good_login(store):
+    from argon2 import PasswordHasher
+
+    users.add_user(store, "ann", "correct horse battery", "caller", actor=A_SUPERVISOR)
+    old = PasswordHasher(time_cost=3, memory_cost=65536).hash("correct horse battery")
+    users.replace_hash(store, "ann", users.stored_hash(store, "ann"), old)
+    assert users.password_matches(old, "correct horse battery")
+    renewed = users.rehashed(old, "correct horse battery")
+    assert renewed is not None and "$m=19456,t=2,p=1$" in renewed
+    users.replace_hash(store, "ann", old, renewed)
+    assert users.stored_hash(store, "ann") == renewed
+    assert users.password_matches(renewed, "correct horse battery")
+    assert users.rehashed(renewed, "correct horse battery") is None
+
+
 def test_user_commands_work_in_scripts(tmp_path):
     db = tmp_path / "users.db"
     added = prospect(db, "user", "add", "ann", "--password-stdin", stdin="ann-password\n")

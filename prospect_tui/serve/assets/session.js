@@ -2,8 +2,11 @@
 // right after logging in must not fall on the page body). When the app ends (ctrl+q) or
 // the server closes the socket, the session is over: back to the login page. When the
 // server closes it because the user opened the session elsewhere (code 4001), the page
-// says so and stays: logging out here would end the session just opened there.
+// says so and stays: logging out here would end the session just opened there. When it
+// ended after --idle-minutes without a key (code 4002), the page says so and offers to
+// resume (the login session is still open: reloading starts a new app).
 const TAKEN_OVER = 4001;
+const IDLE_ENDED = 4002;
 let closedBecause = null;
 
 // textual.js opens the socket at window load: watch how it closes.
@@ -47,9 +50,11 @@ window.addEventListener("DOMContentLoaded", () => {
       return;
     }
     watch.disconnect();
-    if (closedBecause !== null && closedBecause.code === TAKEN_OVER) {
+    const code = closedBecause === null ? null : closedBecause.code;
+    if (code === TAKEN_OVER || code === IDLE_ENDED) {
       const notice = document.querySelector(".ended");
       notice.textContent = closedBecause.reason || notice.textContent;
+      document.querySelector(".resume").hidden = code !== IDLE_ENDED;
     } else {
       window.location.replace("/logout");
     }
