@@ -37,6 +37,7 @@ from prospect_tui.core.store import Store, database_error
 from prospect_tui.core.text import visible
 
 if TYPE_CHECKING:
+    from prospect_tui.core.config import Config
     from prospect_tui.core.roles import Actor
     from prospect_tui.core.stats import Period
 
@@ -193,14 +194,16 @@ def caller_name(args: argparse.Namespace) -> str:
     return getattr(args, "caller", None) or os_user()
 
 
-def actor_of(args: argparse.Namespace, name: str | None = None) -> Actor:
+def actor_of(
+    args: argparse.Namespace, name: str | None = None, config: Config | None = None
+) -> Actor:
     """Who runs the command: `name`, else --user, else the OS user; a supervisor when the
     config's `supervisors` list names him (or when there is no list)."""
     from prospect_tui.core.config import user_config
     from prospect_tui.core.roles import actor_from_config
 
-    who = name or getattr(args, "user", None) or os_user()
-    return actor_from_config(who, user_config().supervisors)
+    user = name or getattr(args, "user", None) or os_user()
+    return actor_from_config(user, (config or user_config()).supervisors)
 
 
 def figures_caller(args: argparse.Namespace, actor: Actor) -> str | None:
@@ -217,11 +220,13 @@ def open_store(args: argparse.Namespace) -> Store:
 
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
+    from prospect_tui.core.config import user_config
 
     if store.read_only:
         # Checked before the screen opens: every outcome is a write.
         raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
 
+    config = user_config()  # read once: the app and every screen get this one
     if getattr(args, "served", False):
         from prospect_tui.core.users import served_actor
 
@@ -229,11 +234,12 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
         actor = served_actor(store, caller_name(args))
     else:
         # In a terminal the caller is who runs the session, unless --user says otherwise.
-        actor = actor_of(args, getattr(args, "user", None) or caller_name(args))
+        actor = actor_of(args, getattr(args, "user", None) or caller_name(args), config)
     app = make_app(
         store,
         caller=caller_name(args),
         campaign_name=args.campaign,
+        config=config,
         actor=actor,
         figures_first=getattr(args, "figures_first", False),
     )

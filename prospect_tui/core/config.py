@@ -42,16 +42,6 @@ class Config:
     def home_zone(self) -> ZoneInfo:
         return ZoneInfo(self.home_timezone)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The plain-dict form the app, the screens and stats still read."""
-        return {
-            "supervisors": None if self.supervisors is None else list(self.supervisors),
-            "dial_command": self.dial_command,
-            "phonetic_alphabet": self.phonetic_alphabet,
-            "home_timezone": self.home_timezone,
-            "keymap": dict(self.keymap),
-        }
-
 
 KEYS = tuple(f.name for f in fields(Config))
 

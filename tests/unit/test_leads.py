@@ -36,14 +36,14 @@ MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     ],
 )
 def test_callback_times_typed_as_a_caller_says_them(typed, expected_utc):
-    due = parse_when(typed, MONDAY)
+    due = parse_when(typed, MONDAY, "Europe/Paris")
     assert due.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == expected_utc
 
 
 @pytest.mark.parametrize("typed", ["09:00", "demain", "31/02 10h", "25h"])
 def test_bad_or_past_callback_times_are_refused(typed):
     with pytest.raises(UserError):
-        parse_when(typed, MONDAY)
+        parse_when(typed, MONDAY, "Europe/Paris")
 
 
 def test_notes_are_appended_dated_and_signed(store):

@@ -15,7 +15,7 @@ from prospect_tui.core import UserError, stats
 from prospect_tui.core.clock import iso
 from prospect_tui.core.config import home_zone
 from prospect_tui.core.dialing import CallbackRequest, Dialer, OptIn
-from prospect_tui.core.roles import Refused, actor_from_config, config_supervisors
+from prospect_tui.core.roles import Refused, actor_from_config
 from prospect_tui.core.stats import Period
 from prospect_tui.core.store import Store
 from tests.helpers import add_leads
@@ -356,8 +356,6 @@ def test_a_caller_sees_only_his_own_figures() -> None:
     assert stats.caller_filter(bob, "bob") == "bob"
     with pytest.raises(Refused, match="only a supervisor may see other callers' figures"):
         stats.caller_filter(bob, "alice")
-    with pytest.raises(UserError, match="supervisors"):
-        config_supervisors({"supervisors": "anne"})
 
 
 @pytest.fixture

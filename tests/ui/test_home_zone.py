@@ -1,0 +1,52 @@
+"""Every time a caller types or reads follows `home_timezone`: here New York, where the
+injected clock (Monday 23 November 2026, 10:00 UTC) reads 05:00, UTC-5."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from textual.widgets import DataTable
+
+from prospect_tui.core.clock import iso, parse_iso
+from prospect_tui.core.config import Config
+from tests.helpers import add_leads, burst, card_text, session
+
+NEW_YORK = Config(home_timezone="America/New_York")
+
+
+async def test_a_callback_typed_14_30_is_14_30_in_the_home_zone(store):
+    add_leads(store, "spring", 2)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await burst(pilot, "5", *"14:30", "enter")
+        await pilot.pause()
+    (due,) = [parse_iso(r["due_at"]) for r in store.rows("SELECT due_at FROM callbacks")]
+    assert due.astimezone(ZoneInfo("America/New_York")).isoformat() == "2026-11-23T14:30:00-05:00"
+
+
+async def test_the_callback_list_shows_due_times_in_the_home_zone(store):
+    add_leads(store, "spring", 2)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await burst(pilot, "5", *"2", "enter")
+        await pilot.pause()
+        # Due at 19:30 UTC: 14:30 in New York (20:30 in Paris).
+        with store.write() as db:
+            db.execute(
+                "UPDATE callbacks SET due_at = ?",
+                (iso(datetime(2026, 11, 23, 19, 30, tzinfo=UTC)),),
+            )
+        await burst(pilot, "c")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[0]) == "Mon 23/11 14:30"
+
+
+async def test_the_lead_card_dates_past_calls_in_the_home_zone(store, clock):
+    add_leads(store, "spring", 1)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await burst(pilot, "1")  # no answer at 10:00 UTC, 05:00 in New York
+        await pilot.pause()
+    clock.advance(hours=2)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await pilot.pause()
+        assert "23/11 05:00" in card_text(app)
