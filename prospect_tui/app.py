@@ -115,7 +115,7 @@ class ProspectApp(TypeAheadApp):
         if self.stats_options is not None:
             from prospect_tui.screens.stats import StatsScreen
 
-            return StatsScreen(self.store, self.actor, **self.stats_options)
+            return StatsScreen(self.store, self.actor, self.config.home_zone, **self.stats_options)
         if self.figures_first:
             return Screen()
         return self.calling_session()
@@ -128,7 +128,7 @@ class ProspectApp(TypeAheadApp):
         from prospect_tui.screens.stats import StatsScreen
 
         name = self.campaign["name"] if self.campaign else None
-        figures = StatsScreen(self.store, self.actor, name)
+        figures = StatsScreen(self.store, self.actor, self.config.home_zone, name)
         self.push_screen(figures, callback=lambda _: self.push_screen(self.calling_session()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

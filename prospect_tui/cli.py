@@ -585,25 +585,30 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
 )
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.csvout import to_stdout
 
+    config = user_config()
     if args.tui:
         from prospect_tui.app import make_stats_app
 
-        actor = actor_of(args)
+        actor = actor_of(args, config=config)
         app = make_stats_app(
             open_store(args),
             actor.name,
             args.campaign,
+            config,
             requested_caller=args.caller,
             period=args.period or "today",
             actor=actor,
         )
         app.run()
         return app.return_code or 0
-    caller = figures_caller(args, actor_of(args))
+    caller = figures_caller(args, actor_of(args, config=config))
     store = open_store(args)
-    period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
+    period = stats.period_from_options(
+        args.period, args.date_from, args.date_to, store.clock(), config.home_zone
+    )
     if args.questions:
         return questions_stats(store, args, period, caller)
     if args.e is not None:
@@ -658,20 +663,24 @@ def questions_stats(
     USER,
 )
 def cmd_report(args: argparse.Namespace) -> int:
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.report import default_week, write_report
     from prospect_tui.core.stats import Period, parse_day
 
-    actor = actor_of(args)
+    config = user_config()
+    actor = actor_of(args, config=config)
     caller = figures_caller(args, actor)
     store = open_store(args)
     if args.week:
-        week, why = Period.week_of(parse_day(args.week)), ""
+        week, why = Period.week_of(parse_day(args.week), config.home_zone), ""
     else:
-        found, reason = default_week(store, args.campaign, caller)
+        found, reason = default_week(store, args.campaign, caller, zone=config.home_zone)
         week, why = found, f" ({reason})"
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
-    write_report(store, output, week.first, args.campaign, caller, actor=actor)
+    write_report(
+        store, output, week.first, args.campaign, caller, actor=actor, zone=config.home_zone
+    )
     print(f"report for {week.label}{why} written to {output}", file=sys.stderr)
     return 0
 
@@ -775,8 +784,10 @@ def cmd_campaign_questionnaire(args: argparse.Namespace) -> int:
     USER,
 )
 def cmd_campaign_new(args: argparse.Namespace) -> int:
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.questionnaires.derive import campaign_from
 
+    config = user_config()
     made = campaign_from(
         open_store(args),
         args.name,
@@ -785,7 +796,8 @@ def cmd_campaign_new(args: argparse.Namespace) -> int:
         since=args.since,
         until=args.until,
         questionnaire=args.questionnaire,
-        actor=actor_of(args),
+        actor=actor_of(args, config=config),
+        zone=config.home_zone,
     )
     print(json.dumps(made.as_json(), ensure_ascii=False) if args.json else made.summary())
     return 0

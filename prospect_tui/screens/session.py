@@ -641,7 +641,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     def action_stats(self) -> None:
         from prospect_tui.screens.stats import StatsScreen
 
-        self.app.push_screen(StatsScreen(self.store, self.actor, self.dialer.campaign["name"]))
+        self.app.push_screen(
+            StatsScreen(self.store, self.actor, self.config.home_zone, self.dialer.campaign["name"])
+        )
 
     def action_dial(self) -> None:
         """Run the configured softphone command and restart the call timer."""

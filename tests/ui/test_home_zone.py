@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from textual.widgets import DataTable
 
+from prospect_tui.app import make_stats_app
 from prospect_tui.core.clock import iso, parse_iso
 from prospect_tui.core.config import Config
 from tests.helpers import add_leads, burst, card_text, session
+from tests.ui.test_stats_screen import call, wait_for_headline
 
 NEW_YORK = Config(home_timezone="America/New_York")
 
@@ -50,3 +52,18 @@ async def test_the_lead_card_dates_past_calls_in_the_home_zone(store, clock):
     async with session(store, config=NEW_YORK) as (app, pilot):
         await pilot.pause()
         assert "23/11 05:00" in card_text(app)
+
+
+async def test_the_figures_count_the_days_of_the_home_zone(store, clock):
+    campaign = add_leads(store, "spring", 5, settings={"calling_hours": "off"})
+    clock.advance(hours=-6)  # 04:00 UTC: Sunday 23:00 in New York, Monday 05:00 in Paris
+    call(store, "alice", campaign, "refused")
+    clock.advance(hours=6)
+    call(store, "alice", campaign, "busy")
+    app = make_stats_app(store, "alice", config=NEW_YORK)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for_headline(app, pilot, "1 calls")
+        app.screen.query_one("#period").value = "week"  # Monday to Sunday, in New York too
+        await wait_for_headline(app, pilot, "1 calls")
+        app.screen.query_one("#period").value = "lastweek"
+        await wait_for_headline(app, pilot, "1 calls")
