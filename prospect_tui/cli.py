@@ -484,8 +484,17 @@ def survey_format(args: argparse.Namespace) -> str:
 
 
 def survey_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Who exports, the case key and pseudonyms: the same for the answers and the sample."""
-    return {"actor": actor_of(args), "key": args.key, "pseudonymise": args.pseudonymise}
+    """Who exports, the team's zone, the case key and pseudonyms: the same for the answers
+    and the sample."""
+    from prospect_tui.core.config import user_config
+
+    config = user_config()
+    return {
+        "actor": actor_of(args, config=config),
+        "zone": config.home_zone,
+        "key": args.key,
+        "pseudonymise": args.pseudonymise,
+    }
 
 
 @command(

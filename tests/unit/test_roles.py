@@ -106,9 +106,9 @@ WALKS: list[tuple[str, str, Walk]] = [
     ("export.calls", "every call", lambda w, a: export_calls(w.store, w.out / "calls.csv",
                                                              actor=a)),
     ("export.answers", "answers", lambda w, a: export_answers(
-        w.store, "spring", w.out / "answers.csv", actor=a)),
+        w.store, "spring", w.out / "answers.csv", actor=a, zone=PARIS)),
     ("export.sample", "whole sample", lambda w, a: export_sample(
-        w.store, "spring", w.out / "sample.csv", actor=a)),
+        w.store, "spring", w.out / "sample.csv", actor=a, zone=PARIS)),
     ("report", "weekly report", lambda w, a: write_report(
         w.store, w.out / "week.html", date(2026, 11, 23), actor=a, zone=PARIS)),
     ("users.admin", "user add", lambda w, a: users.add_user(
