@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,16 +140,7 @@ def load_config(path: Path) -> Config:
         raise UserError(f"{path}: not a config: arrays or tables nested too deeply") from None
 
 
-@cache
-def _loaded(path: Path) -> Config:
-    return load_config(path)
-
-
 def user_config() -> Config:
-    """The process's config (PROSPECT_CONFIG, else the platform's config folder), read once."""
-    return _loaded(config_path())
-
-
-def home_zone() -> ZoneInfo:
-    """The team's time zone (`home_timezone`): the one place every module asks for it."""
-    return user_config().home_zone
+    """The user's config (PROSPECT_CONFIG, else the platform's config folder), read anew: the
+    command line reads it once per command and passes it down to what needs it."""
+    return load_config(config_path())
