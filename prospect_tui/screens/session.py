@@ -443,7 +443,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def note_done(self, note: str | None) -> None:
         if note and self.lead is not None:
-            add_note(self.store, self.lead["id"], note, self.dialer.caller)
+            add_note(self.store, self.lead["id"], note, self.dialer.caller, self.config.home_zone)
             self.show_lead(self.store.lead(self.lead["id"]) | {"attempts": self.lead["attempts"]})
 
     def action_edit(self) -> None:

@@ -67,3 +67,12 @@ async def test_the_figures_count_the_days_of_the_home_zone(store, clock):
         await wait_for_headline(app, pilot, "1 calls")
         app.screen.query_one("#period").value = "lastweek"
         await wait_for_headline(app, pilot, "1 calls")
+
+
+async def test_a_note_is_dated_on_the_home_zones_clock(store):
+    add_leads(store, "spring", 1)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await burst(pilot, "n", *"DSI absent", "enter")
+        await pilot.pause()
+        assert "23/11 05:00 alice: DSI absent" in card_text(app)
+    assert store.lead(1)["notes"] == "23/11 05:00 alice: DSI absent"
