@@ -149,6 +149,8 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         super().__init__()
         self.store = store
         self.dialer = Dialer(store, caller, campaign)
+        # "next at 14:05" on the team's clock, not the machine's (a server may run in UTC).
+        self.dialer.display_zone = config.home_zone
         self.config = config
         self.actor = actor
         self.lead: dict | None = None

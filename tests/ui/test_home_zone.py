@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from prospect_tui.app import make_stats_app
 from prospect_tui.core.clock import iso, parse_iso
 from prospect_tui.core.config import Config
-from tests.helpers import add_leads, burst, card_text, session
+from tests.helpers import add_leads, burst, card_text, screen_text, session
 from tests.ui.test_stats_screen import call, wait_for_headline
 
 NEW_YORK = Config(home_timezone="America/New_York")
@@ -76,3 +76,11 @@ async def test_a_note_is_dated_on_the_home_zones_clock(store):
         await pilot.pause()
         assert "23/11 05:00 alice: DSI absent" in card_text(app)
     assert store.lead(1)["notes"] == "23/11 05:00 alice: DSI absent"
+
+
+async def test_when_no_lead_is_left_the_next_one_is_timed_in_the_home_zone(store):
+    add_leads(store, "spring", 1)
+    async with session(store, config=NEW_YORK) as (app, pilot):
+        await burst(pilot, "1")  # no answer at 05:00 in New York: retried two hours later
+        await pilot.pause()
+        assert "1 waiting for retry, next at 07:00" in screen_text(app)
