@@ -20,8 +20,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from prospect_tui.core import UserError
-from prospect_tui.core.config import user_config
-from prospect_tui.core.roles import Actor, actor_from_config, config_supervisors
+from prospect_tui.core.config import Config, user_config
+from prospect_tui.core.roles import Actor, actor_from_config
 from prospect_tui.core.store import Store
 from prospect_tui.core.text import visible
 from prospect_tui.screens.session import SessionScreen
@@ -63,15 +63,17 @@ class ProspectApp(TypeAheadApp):
     def __init__(
         self,
         store: Store,
-        caller: str,
+        caller: str | None,
         campaign: dict | None,
-        config: dict,
+        config: Config,
         actor: Actor,
         stats_options: dict | None = None,
         figures_first: bool = False,
     ) -> None:
         super().__init__()
         self.store = store
+        # Who calls in this app's session; None in the stats screen alone, where the actor
+        # only looks at figures.
         self.caller = caller
         self.actor = actor
         self.campaign = campaign
@@ -81,7 +83,8 @@ class ProspectApp(TypeAheadApp):
         # A served supervisor's session: the figures on top of an empty screen, and the
         # calling session (which claims a lead) only once he leaves them.
         self.figures_first = figures_first
-        self.sub_title = f"{campaign['name'] if campaign else 'all campaigns'} · {caller}"
+        user = caller or actor.name
+        self.sub_title = f"{campaign['name'] if campaign else 'all campaigns'} · {user}"
 
     # Every title and notification of every screen passes here: what they quote from outside
     # (a campaign, a company, a file name) shows its control characters, never sends them.
@@ -112,19 +115,20 @@ class ProspectApp(TypeAheadApp):
         if self.stats_options is not None:
             from prospect_tui.screens.stats import StatsScreen
 
-            return StatsScreen(self.store, self.actor, **self.stats_options)
+            return StatsScreen(self.store, self.actor, self.config.home_zone, **self.stats_options)
         if self.figures_first:
             return Screen()
         return self.calling_session()
 
     def calling_session(self) -> SessionScreen:
+        assert self.caller is not None, "the stats screen alone has no calling session"
         return SessionScreen(self.store, self.caller, self.campaign, self.config, self.actor)
 
     def open_figures_first(self) -> None:
         from prospect_tui.screens.stats import StatsScreen
 
         name = self.campaign["name"] if self.campaign else None
-        figures = StatsScreen(self.store, self.actor, name)
+        figures = StatsScreen(self.store, self.actor, self.config.home_zone, name)
         self.push_screen(figures, callback=lambda _: self.push_screen(self.calling_session()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -175,21 +179,20 @@ class ProspectApp(TypeAheadApp):
         if self.figures_first:
             self.open_figures_first()
         # Binding ids -> keys, e.g. [keymap] "outcome.no_answer" = "f1" in config.toml.
-        keymap = self.config.get("keymap") or {}
-        if keymap:
-            self.set_keymap(keymap)
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
 
-def default_actor(name: str, config: dict) -> Actor:
+def default_actor(name: str, config: Config) -> Actor:
     """The user of a terminal app: a supervisor when the config's list names him (or has none)."""
-    return actor_from_config(name, config_supervisors(config))
+    return actor_from_config(name, config.supervisors)
 
 
 def make_app(
     store: Store,
     caller: str,
     campaign_name: str | None = None,
-    config: dict | None = None,
+    config: Config | None = None,
     actor: Actor | None = None,
     figures_first: bool = False,
 ) -> ProspectApp:
@@ -204,23 +207,24 @@ def make_app(
                 f"no campaign in {store.path} yet: import a list with `prospect import FILE`"
                 " or try `prospect demo`"
             )
-    chosen = user_config().as_dict() if config is None else config
+    chosen = user_config() if config is None else config
     actor = actor or default_actor(caller, chosen)
     return ProspectApp(store, caller, campaign, chosen, actor, figures_first=figures_first)
 
 
 def make_stats_app(
     store: Store,
-    caller: str,
+    viewer: str,
     campaign_name: str | None = None,
-    config: dict | None = None,
+    config: Config | None = None,
     requested_caller: str | None = None,
     period: str = "today",
     actor: Actor | None = None,
 ) -> ProspectApp:
-    """The stats screen alone (`prospect stats --tui`), for a supervisor's terminal."""
+    """The stats screen alone (`prospect stats --tui`) for `viewer`, who looks at the figures
+    (his own only unless the config's `supervisors` rule makes him a supervisor)."""
     campaign = store.campaign(campaign_name) if campaign_name else None
-    chosen = user_config().as_dict() if config is None else config
+    chosen = user_config() if config is None else config
     options = {"campaign": campaign_name, "requested_caller": requested_caller, "period": period}
-    who = actor or default_actor(caller, chosen)
-    return ProspectApp(store, caller, campaign, chosen, who, stats_options=options)
+    actor = actor or default_actor(viewer, chosen)
+    return ProspectApp(store, None, campaign, chosen, actor, stats_options=options)

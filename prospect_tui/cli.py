@@ -37,6 +37,7 @@ from prospect_tui.core.store import Store, database_error
 from prospect_tui.core.text import visible
 
 if TYPE_CHECKING:
+    from prospect_tui.core.config import Config
     from prospect_tui.core.roles import Actor
     from prospect_tui.core.stats import Period
 
@@ -193,14 +194,16 @@ def caller_name(args: argparse.Namespace) -> str:
     return getattr(args, "caller", None) or os_user()
 
 
-def actor_of(args: argparse.Namespace, name: str | None = None) -> Actor:
+def actor_of(
+    args: argparse.Namespace, name: str | None = None, config: Config | None = None
+) -> Actor:
     """Who runs the command: `name`, else --user, else the OS user; a supervisor when the
     config's `supervisors` list names him (or when there is no list)."""
     from prospect_tui.core.config import user_config
     from prospect_tui.core.roles import actor_from_config
 
-    who = name or getattr(args, "user", None) or os_user()
-    return actor_from_config(who, user_config().supervisors)
+    user = name or getattr(args, "user", None) or os_user()
+    return actor_from_config(user, (config or user_config()).supervisors)
 
 
 def figures_caller(args: argparse.Namespace, actor: Actor) -> str | None:
@@ -217,11 +220,13 @@ def open_store(args: argparse.Namespace) -> Store:
 
 def run_session(store: Store, args: argparse.Namespace) -> int:
     from prospect_tui.app import make_app
+    from prospect_tui.core.config import user_config
 
     if store.read_only:
         # Checked before the screen opens: every outcome is a write.
         raise UserError(f"{store.path}: the database is read-only (stats and export can read it)")
 
+    config = user_config()  # read once: the app and every screen get this one
     if getattr(args, "served", False):
         from prospect_tui.core.users import served_actor
 
@@ -229,11 +234,12 @@ def run_session(store: Store, args: argparse.Namespace) -> int:
         actor = served_actor(store, caller_name(args))
     else:
         # In a terminal the caller is who runs the session, unless --user says otherwise.
-        actor = actor_of(args, getattr(args, "user", None) or caller_name(args))
+        actor = actor_of(args, getattr(args, "user", None) or caller_name(args), config)
     app = make_app(
         store,
         caller=caller_name(args),
         campaign_name=args.campaign,
+        config=config,
         actor=actor,
         figures_first=getattr(args, "figures_first", False),
     )
@@ -491,8 +497,17 @@ def survey_format(args: argparse.Namespace) -> str:
 
 
 def survey_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Who exports, the case key and pseudonyms: the same for the answers and the sample."""
-    return {"actor": actor_of(args), "key": args.key, "pseudonymise": args.pseudonymise}
+    """Who exports, the team's zone, the case key and pseudonyms: the same for the answers
+    and the sample."""
+    from prospect_tui.core.config import user_config
+
+    config = user_config()
+    return {
+        "actor": actor_of(args, config=config),
+        "zone": config.home_zone,
+        "key": args.key,
+        "pseudonymise": args.pseudonymise,
+    }
 
 
 @command(
@@ -592,25 +607,30 @@ THEIR_FIGURES = "only this caller's figures (supervisors; others always see thei
 )
 def cmd_stats(args: argparse.Namespace) -> int:
     from prospect_tui.core import stats
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.csvout import to_stdout
 
+    config = user_config()
     if args.tui:
         from prospect_tui.app import make_stats_app
 
-        actor = actor_of(args)
+        actor = actor_of(args, config=config)
         app = make_stats_app(
             open_store(args),
             actor.name,
             args.campaign,
+            config,
             requested_caller=args.caller,
             period=args.period or "today",
             actor=actor,
         )
         app.run()
         return app.return_code or 0
-    caller = figures_caller(args, actor_of(args))
+    caller = figures_caller(args, actor_of(args, config=config))
     store = open_store(args)
-    period = stats.period_from_options(args.period, args.date_from, args.date_to, store.clock())
+    period = stats.period_from_options(
+        args.period, args.date_from, args.date_to, store.clock(), config.home_zone
+    )
     if args.questions:
         return questions_stats(store, args, period, caller)
     if args.e is not None:
@@ -665,20 +685,24 @@ def questions_stats(
     USER,
 )
 def cmd_report(args: argparse.Namespace) -> int:
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.report import default_week, write_report
     from prospect_tui.core.stats import Period, parse_day
 
-    actor = actor_of(args)
+    config = user_config()
+    actor = actor_of(args, config=config)
     caller = figures_caller(args, actor)
     store = open_store(args)
     if args.week:
-        week, why = Period.week_of(parse_day(args.week)), ""
+        week, why = Period.week_of(parse_day(args.week), config.home_zone), ""
     else:
-        found, reason = default_week(store, args.campaign, caller)
+        found, reason = default_week(store, args.campaign, caller, zone=config.home_zone)
         week, why = found, f" ({reason})"
     year, number, _ = week.first.isocalendar()
     output = args.output or Path(f"prospect-report-{year}-W{number:02d}.html")
-    write_report(store, output, week.first, args.campaign, caller, actor=actor)
+    write_report(
+        store, output, week.first, args.campaign, caller, actor=actor, zone=config.home_zone
+    )
     print(f"report for {week.label}{why} written to {output}", file=sys.stderr)
     return 0
 
@@ -782,8 +806,10 @@ def cmd_campaign_questionnaire(args: argparse.Namespace) -> int:
     USER,
 )
 def cmd_campaign_new(args: argparse.Namespace) -> int:
+    from prospect_tui.core.config import user_config
     from prospect_tui.core.questionnaires.derive import campaign_from
 
+    config = user_config()
     made = campaign_from(
         open_store(args),
         args.name,
@@ -792,7 +818,8 @@ def cmd_campaign_new(args: argparse.Namespace) -> int:
         since=args.since,
         until=args.until,
         questionnaire=args.questionnaire,
-        actor=actor_of(args),
+        actor=actor_of(args, config=config),
+        zone=config.home_zone,
     )
     print(json.dumps(made.as_json(), ensure_ascii=False) if args.json else made.summary())
     return 0

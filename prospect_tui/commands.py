@@ -22,7 +22,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from prospect_tui.core import UserError, exporter
-from prospect_tui.core.config import home_zone
 from prospect_tui.core.report import default_week, write_report
 from prospect_tui.core.roles import may
 from prospect_tui.widgets.safe import SafeInput, safe
@@ -45,7 +44,8 @@ def exports(app: Any) -> list[Export]:
     supervisor = may(actor, "export.optins")
     own = None if supervisor else actor.name
     campaign = app.campaign["name"] if app.campaign else None
-    today = store.clock().astimezone(home_zone()).date()
+    zone = app.config.home_zone
+    today = store.clock().astimezone(zone).date()
     whose = "every caller's" if supervisor else "your"
     found = [
         Export(
@@ -89,7 +89,7 @@ def exports(app: Any) -> list[Export]:
         )
     if may(actor, "report"):
         # As `prospect report` without --week: the week that has data.
-        week, why = default_week(store)
+        week, why = default_week(store, zone=zone)
         year, number, _ = week.first.isocalendar()
         found.append(
             Export(
@@ -97,7 +97,9 @@ def exports(app: Any) -> list[Export]:
                 f"the figures of {week.label} ({why})",
                 f"prospect-report-{year}-W{number:02d}.html",
                 "text/html",
-                lambda path: write_report(store, path, week.first, None, None, actor=actor),
+                lambda path: write_report(
+                    store, path, week.first, None, None, actor=actor, zone=zone
+                ),
             )
         )
     return found

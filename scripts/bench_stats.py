@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prospect_tui.core import stats
-from prospect_tui.core.config import home_zone
+from prospect_tui.core.config import user_config
 from prospect_tui.core.store import Store
 
 TARGET_MS = 300.0
@@ -24,9 +24,10 @@ SEED_SCRIPT = Path(__file__).with_name("seed_history.py")
 
 def last_full_month(now: datetime) -> stats.Period:
     """The calendar month before this one: a whole month of the seeded history."""
-    first_this = now.astimezone(home_zone()).date().replace(day=1)
+    zone = user_config().home_zone
+    first_this = now.astimezone(zone).date().replace(day=1)
     last = first_this - timedelta(days=1)
-    return stats.Period.between(last.replace(day=1), last)
+    return stats.Period.between(last.replace(day=1), last, zone)
 
 
 def timed(action, runs: int) -> list[float]:

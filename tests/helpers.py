@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from prospect_tui.core.config import Config
 from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.roles import CALLER, SUPERVISOR, Actor
 from prospect_tui.core.store import Store
@@ -49,14 +50,14 @@ async def session(
     store: Store,
     caller: str = "alice",
     campaign: str = "spring",
-    config: dict | None = None,
+    config: Config | None = None,
     size: tuple[int, int] = (100, 32),
 ) -> AsyncIterator[tuple]:
     """A calling session on `campaign` in a test terminal: `async with session(store) as
     (app, pilot):`. The config is empty unless given (never the user's own file)."""
     from prospect_tui.app import make_app
 
-    app = make_app(store, caller, campaign, config={} if config is None else config)
+    app = make_app(store, caller, campaign, config=Config() if config is None else config)
     async with app.run_test(size=size) as pilot:
         yield app, pilot
 

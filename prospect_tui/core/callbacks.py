@@ -36,8 +36,9 @@ def _clock_time(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
-def parse_when(text: str, now: datetime, zone: str = "Europe/Paris") -> datetime:
-    """'1', '2', '3' (the quick choices), '14:30' (today), '25/11 9h', '25/11/2026 14:30'."""
+def parse_when(text: str, now: datetime, zone: str) -> datetime:
+    """'1', '2', '3' (the quick choices), '14:30' (today), '25/11 9h', '25/11/2026 14:30',
+    read on the clock of `zone` (the team's `home_timezone`)."""
     local_now = now.astimezone(ZoneInfo(zone))
     text = text.strip().lower()
     if text == "1":

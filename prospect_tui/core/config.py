@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,16 +40,6 @@ class Config:
     @property
     def home_zone(self) -> ZoneInfo:
         return ZoneInfo(self.home_timezone)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The plain-dict form the app, the screens and stats still read."""
-        return {
-            "supervisors": None if self.supervisors is None else list(self.supervisors),
-            "dial_command": self.dial_command,
-            "phonetic_alphabet": self.phonetic_alphabet,
-            "home_timezone": self.home_timezone,
-            "keymap": dict(self.keymap),
-        }
 
 
 KEYS = tuple(f.name for f in fields(Config))
@@ -151,16 +140,7 @@ def load_config(path: Path) -> Config:
         raise UserError(f"{path}: not a config: arrays or tables nested too deeply") from None
 
 
-@cache
-def _loaded(path: Path) -> Config:
-    return load_config(path)
-
-
 def user_config() -> Config:
-    """The process's config (PROSPECT_CONFIG, else the platform's config folder), read once."""
-    return _loaded(config_path())
-
-
-def home_zone() -> ZoneInfo:
-    """The team's time zone (`home_timezone`): the one place every module asks for it."""
-    return user_config().home_zone
+    """The user's config (PROSPECT_CONFIG, else the platform's config folder), read anew: the
+    command line reads it once per command and passes it down to what needs it."""
+    return load_config(config_path())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prospect_tui.core import UserError
-from prospect_tui.core.config import home_zone
+from prospect_tui.core.config import user_config
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
@@ -189,11 +189,12 @@ def parse_hours(text: str) -> Schedule:
 
 @lru_cache(maxsize=512)
 def callee_zone(name: str | None) -> ZoneInfo:
-    """The lead's time zone; an empty or unknown name falls back to Paris."""
+    """The lead's time zone; an empty or unknown name falls back to the team's."""
+    # The queue is not handed the config: the fallback reads it, once per zone name.
     try:
-        return ZoneInfo(name) if name else home_zone()
+        return ZoneInfo(name) if name else user_config().home_zone
     except (ZoneInfoNotFoundError, ValueError):
-        return home_zone()
+        return user_config().home_zone
 
 
 def zone_label(name: str | None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
@@ -15,12 +16,13 @@ from prospect_tui.core.phones import parse_phone
 from prospect_tui.core.store import Store
 
 
-def add_note(store: Store, lead_id: int, note: str, caller: str) -> None:
-    """Append a dated, signed line to the lead's notes (notes are never overwritten)."""
+def add_note(store: Store, lead_id: int, note: str, caller: str, zone: ZoneInfo) -> None:
+    """Append a line dated on the clock of `zone` (the team's) and signed to the lead's notes
+    (notes are never overwritten)."""
     note = note.strip()
     if not note:
         return
-    stamp = store.clock().strftime("%d/%m %H:%M")
+    stamp = store.clock().astimezone(zone).strftime("%d/%m %H:%M")
     with store.write() as conn:
         conn.execute(
             "UPDATE leads SET notes = ltrim(notes || char(10) || ?, char(10)) WHERE id = ?",

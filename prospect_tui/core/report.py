@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core.charts import bar_chart
-from prospect_tui.core.config import home_zone
 from prospect_tui.core.files import write_private_text
 from prospect_tui.core.formatting import MISSING, duration, percent
 from prospect_tui.core.questionnaires.report import questionnaire_sections
@@ -193,6 +193,7 @@ def default_week(
     campaign: str | None = None,
     caller: str | None = None,
     *,
+    zone: ZoneInfo,
     now: datetime | None = None,
 ) -> tuple[Period, str]:
     """The week `prospect report` covers when none is named, and why: last week when it had
@@ -200,8 +201,8 @@ def default_week(
     included (a demo tried today), else last week, empty. Calls are counted in the report's
     scope: the campaign and the caller asked for."""
     now = now or store.clock()
-    today = now.astimezone(home_zone()).date()
-    last_week = Period.week_of(today - timedelta(days=7))
+    today = now.astimezone(zone).date()
+    last_week = Period.week_of(today - timedelta(days=7), zone)
     where, params = ["undone_at IS NULL"], {}
     if campaign is not None:
         where.append("campaign_id = :campaign_id")
@@ -219,8 +220,8 @@ def default_week(
     latest = store.scalar(sql, params)
     if latest is None:
         return last_week, "last week; no call recorded yet"
-    week = Period.week_of(_moment(latest).astimezone(home_zone()).date())
-    if week == Period.week_of(today):
+    week = Period.week_of(_moment(latest).astimezone(zone).date(), zone)
+    if week == Period.week_of(today, zone):
         return week, "this week so far: the last week with calls"
     return week, "the last week with calls"
 
@@ -231,6 +232,7 @@ def build_report(
     campaign: str | None = None,
     caller: str | None = None,
     *,
+    zone: ZoneInfo,
     actor: Actor,
     now: datetime | None = None,
 ) -> str:
@@ -238,14 +240,13 @@ def build_report(
     figures (`caller` None) or another caller's need a supervisor."""
     require_whose(actor, "report", caller, "figures.own")
     now = now or store.clock()
-    period = Period.week_of(week)
+    period = Period.week_of(week, zone)
     this = compute(store, period, campaign, caller, now=now)
     before = compute(store, period.previous(), campaign, caller, now=now)
     campaign_id = store.campaign(campaign)["id"] if campaign else None
     scope = f"campaign: {campaign or 'all campaigns'} · caller: {caller or 'all callers'}"
     title = f"Prospecting report, week of {period.first:%d/%m/%Y} to {period.last:%d/%m/%Y}"
     # One time zone for every time and day of the page: the team's.
-    zone = home_zone()
     sections = [
         f"<h1>{escape(title)}</h1>",
         f"<p class='scope'>{escape(scope)} · compared with {period.previous().first:%d/%m}"
@@ -256,7 +257,7 @@ def build_report(
         _funnel_section(this),
         _outcomes_section(this),
         _best_hours_section(this),
-        _optouts_section(optouts(store, period, campaign_id, caller)),
+        _optouts_section(optouts(store, period, campaign_id, caller), zone),
         *questionnaire_sections(store, period.start_iso, period.end_iso, campaign, caller),
     ]
     return (
@@ -275,10 +276,13 @@ def write_report(
     campaign: str | None = None,
     caller: str | None = None,
     *,
+    zone: ZoneInfo,
     actor: Actor,
 ) -> Path:
     """Write the page owner-only (it lists contacts' addresses), whole or not at all."""
-    write_private_text(Path(path), build_report(store, week, campaign, caller, actor=actor))
+    write_private_text(
+        Path(path), build_report(store, week, campaign, caller, actor=actor, zone=zone)
+    )
     return path
 
 
@@ -419,9 +423,9 @@ def _best_hours_section(figures: Figures) -> str:
     )
 
 
-def _local_day(stored: str | None) -> str:
+def _local_day(stored: str | None, zone: ZoneInfo) -> str:
     """A stored UTC time as the day it was where the team works (the page's one zone)."""
-    return "" if not stored else f"{_moment(stored).astimezone(home_zone()):%Y-%m-%d}"
+    return "" if not stored else f"{_moment(stored).astimezone(zone):%Y-%m-%d}"
 
 
 def _moment(stored: str) -> datetime:
@@ -430,17 +434,17 @@ def _moment(stored: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _optouts_section(rows: list[dict[str, Any]]) -> str:
+def _optouts_section(rows: list[dict[str, Any]], zone: ZoneInfo) -> str:
     if not rows:
         return "<h2>Opt-outs of the week</h2><p class='empty'>No opt-out this week.</p>"
     body = [
         [
-            f"<td>{_local_day(r['at'])}</td>",
+            f"<td>{_local_day(r['at'], zone)}</td>",
             f"<td>{escape('(erased)' if r['erased_at'] else r['email'])}</td>",
             f"<td>{escape('' if r['erased_at'] else r['contact_name'] or '')}</td>",
             f"<td>{escape(r['company'] or '')}</td>",
             f"<td>{escape(r['opted_in_by'] or '')}</td>",
-            f"<td>{_local_day(r['opted_in_at'])}</td>",
+            f"<td>{_local_day(r['opted_in_at'], zone)}</td>",
         ]
         for r in rows
     ]

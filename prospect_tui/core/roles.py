@@ -8,7 +8,7 @@ where everybody is a supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prospect_tui.core import UserError
@@ -54,16 +54,6 @@ class Actor:
     @property
     def supervisor(self) -> bool:
         return self.role == SUPERVISOR
-
-
-def config_supervisors(config: Mapping[str, object]) -> list[str] | None:
-    """The `supervisors` list of a config as a dict (None: no list, everyone supervises)."""
-    found = config.get("supervisors")
-    if found is None:
-        return None
-    if not isinstance(found, list) or not all(isinstance(name, str) for name in found):
-        raise UserError("config: 'supervisors' must be a list of names, e.g. [\"anne\"]")
-    return [name.strip() for name in found]
 
 
 def actor_from_config(name: str, supervisors: Sequence[str] | None) -> Actor:

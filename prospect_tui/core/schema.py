@@ -165,7 +165,7 @@ def m002_consent_append_only(db: sqlite_utils.Database) -> None:
 
 
 # Everything below up to m003 is frozen as m002 ran it: the hash formulas and the trigger SQL
-# are copies, not imports of core/consent.py, so that a later change there cannot give old
+# are copies, not imports of core/consent/chain.py, so that a later change there cannot give old
 # and new databases different triggers or hashes (a new behaviour is a new migration).
 
 M002_APPEND_ONLY_TRIGGERS = (
@@ -318,7 +318,7 @@ def m030_session_indexes(db: sqlite_utils.Database) -> None:
 def m040_consent_seal(db: sqlite_utils.Database) -> None:
     """The keyed consent chain's head, and the exports made from a log that failed to verify.
 
-    Only tables: the seal needs the key, kept outside the database, so core/consent.py
+    Only tables: the seal needs the key, kept outside the database, so core/consent/chain.py
     writes the head at first use (after checking the plain chain it seals).
     """
     db.execute(

@@ -21,10 +21,12 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
     AUTO_FOCUS = "#when"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
-    def __init__(self, lead: dict, now_fn) -> None:
+    def __init__(self, lead: dict, now_fn, zone: str) -> None:
         super().__init__()
         self.lead = lead
         self.now_fn = now_fn
+        # The team's zone (`home_timezone`): "14:30" is read on its clock.
+        self.zone = zone
 
     def compose(self) -> ComposeResult:
         quick = " · ".join(f"{key} {label}" for key, label in QUICK_CHOICES.items())
@@ -39,7 +41,7 @@ class CallbackForm(ModalScreen[CallbackRequest | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
-            due = parse_when(event.value, self.now_fn())
+            due = parse_when(event.value, self.now_fn(), self.zone)
         except UserError as error:
             self.query_one("#form-error", Static).update(safe(f"✗ {error}"))
             return

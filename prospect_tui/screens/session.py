@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import ComposeResult
@@ -26,6 +25,7 @@ from prospect_tui.core import UserError
 from prospect_tui.core.busy import is_locked
 from prospect_tui.core.campaigns import has_questionnaire, objections_text, render_script
 from prospect_tui.core.clock import iso
+from prospect_tui.core.config import Config
 from prospect_tui.core.consent import optout_lead, undo_optout
 from prospect_tui.core.dialing import (
     Dialer,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     # Mounted on the first `q` only: its modules are a tenth of the session's start-up.
     from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
 
-HOME_ZONE = "Europe/Paris"
 # Counters are counted on after each call, and read again in full this often (the same
 # caller in another terminal, a colleague's undo...).
 COUNTERS_RESYNC_S = 60
@@ -145,11 +144,13 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     BINDINGS = OUTCOME_BINDINGS + ACTION_BINDINGS + [QUESTIONNAIRE_BINDING]
 
     def __init__(
-        self, store: Store, caller: str, campaign: dict, config: dict, actor: Actor
+        self, store: Store, caller: str, campaign: dict, config: Config, actor: Actor
     ) -> None:
         super().__init__()
         self.store = store
         self.dialer = Dialer(store, caller, campaign)
+        # "next at 14:05" on the team's clock, not the machine's (a server may run in UTC).
+        self.dialer.display_zone = config.home_zone
         self.config = config
         self.actor = actor
         self.lead: dict | None = None
@@ -235,7 +236,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             if ahead is not None and ahead.key == (_lead_key(lead), _minute(now)):
                 card.put(ahead.drawn.text, ahead.drawn)
             else:
-                card.show(lead, lead_history(self.store, lead["id"]), now, HOME_ZONE)
+                card.show(
+                    lead, lead_history(self.store, lead["id"]), now, self.config.home_timezone
+                )
             self.call_started_at = now
             self.call_started_mono = time.monotonic()
             # Soon after this frame (not in it: an after-refresh callback can run before the
@@ -265,7 +268,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         except DatabaseError:  # only a guess: the next lead will be read when it comes
             return
         now = self.store.clock()
-        text = lead_text(lead, history, now, HOME_ZONE)
+        text = lead_text(lead, history, now, self.config.home_timezone)
         drawn = self.query_one(LeadCard).render_ahead(text)
         self.ahead = Ahead((_lead_key(lead), _minute(now)), drawn)
 
@@ -282,9 +285,9 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         if code == "opt_in":
             from prospect_tui.screens.optin import OptInScreen
 
-            alphabet = self.config.get("phonetic_alphabet", "fr")
             self.app.push_screen(
-                OptInScreen(lead, self.dialer.settings, alphabet), self.opt_in_done
+                OptInScreen(lead, self.dialer.settings, self.config.phonetic_alphabet),
+                self.opt_in_done,
             )
         elif code == "switchboard":
             from prospect_tui.screens.switchboard import SwitchboardScreen
@@ -294,7 +297,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
             from prospect_tui.screens.callback_form import CallbackForm
 
             self.app.push_screen(
-                CallbackForm(lead, self.store.clock),
+                CallbackForm(lead, self.store.clock, self.config.home_timezone),
                 lambda request: request and self.record("callback", callback=request),
             )
         else:
@@ -442,7 +445,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def note_done(self, note: str | None) -> None:
         if note and self.lead is not None:
-            add_note(self.store, self.lead["id"], note, self.dialer.caller)
+            add_note(self.store, self.lead["id"], note, self.dialer.caller, self.config.home_zone)
             self.show_lead(self.store.lead(self.lead["id"]) | {"attempts": self.lead["attempts"]})
 
     def action_edit(self) -> None:
@@ -457,7 +460,10 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         if lead is not None:
             self.lead = lead
             self.query_one(LeadCard).show(
-                lead, lead_history(self.store, lead["id"]), self.store.clock(), HOME_ZONE
+                lead,
+                lead_history(self.store, lead["id"]),
+                self.store.clock(),
+                self.config.home_timezone,
             )
 
     def action_opt_out(self) -> None:
@@ -520,7 +526,12 @@ class SessionScreen(ReportsWorkerErrors, Screen):
         from prospect_tui.screens.callback_list import CallbackList
 
         self.app.push_screen(
-            CallbackList(self.store, self.dialer.campaign["id"], self.dialer.caller, HOME_ZONE),
+            CallbackList(
+                self.store,
+                self.dialer.campaign["id"],
+                self.dialer.caller,
+                self.config.home_timezone,
+            ),
             self.jump_to,
         )
 
@@ -632,14 +643,16 @@ class SessionScreen(ReportsWorkerErrors, Screen):
     def action_stats(self) -> None:
         from prospect_tui.screens.stats import StatsScreen
 
-        self.app.push_screen(StatsScreen(self.store, self.actor, self.dialer.campaign["name"]))
+        self.app.push_screen(
+            StatsScreen(self.store, self.actor, self.config.home_zone, self.dialer.campaign["name"])
+        )
 
     def action_dial(self) -> None:
         """Run the configured softphone command and restart the call timer."""
         if self.lead is None:
             return
         number = self.lead["direct_line_e164"] or self.lead["phone_e164"]
-        template = self.config.get("dial_command")
+        template = self.config.dial_command
         if template:
             command = [
                 part.format(e164=number, tel=f"tel:{number}") for part in shlex.split(template)
@@ -797,7 +810,7 @@ class SessionScreen(ReportsWorkerErrors, Screen):
 
     def refresh_counters(self, recorded: Recorded | None = None) -> None:
         """Today's figures; after a call just `recorded`, counted without reading the day."""
-        now = self.store.clock().astimezone(ZoneInfo(HOME_ZONE))
+        now = self.store.clock().astimezone(self.config.home_zone)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         caller, campaign_id = self.dialer.caller, self.dialer.campaign["id"]
         today = self.today

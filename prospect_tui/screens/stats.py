@@ -7,6 +7,7 @@ never waits on a big query. A caller who is not a supervisor sees his own figure
 from __future__ import annotations
 
 import threading
+from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import ComposeResult
@@ -68,12 +69,15 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
         self,
         store: Store,
         actor: Actor,
+        zone: ZoneInfo,
         campaign: str | None = None,
         requested_caller: str | None = None,
         period: str = "today",
     ) -> None:
         super().__init__()
         self.store = store
+        # The team's zone (`home_timezone`): the days of every period.
+        self.zone = zone
         # Each computation runs on a connection its own thread opens and closes; leaving the
         # screen interrupts the queries of those still open (closing them under a running
         # query would crash the process). The lock keeps an interrupt off a closed one.
@@ -138,13 +142,15 @@ class StatsScreen(ReportsWorkerErrors, Screen[None]):
 
     def period(self) -> core_stats.Period:
         if self.period_name == "all":
-            return core_stats.Period.all_time()
+            return core_stats.Period.all_time(self.zone)
         if self.period_name == "range":
             first, _, last = self.query_one("#range", Input).value.partition("..")
             return core_stats.Period.between(
-                core_stats.parse_day(first.strip()), core_stats.parse_day(last.strip() or first)
+                core_stats.parse_day(first.strip()),
+                core_stats.parse_day(last.strip() or first),
+                self.zone,
             )
-        return core_stats.Period.named(self.period_name, self.store.clock())
+        return core_stats.Period.named(self.period_name, self.store.clock(), self.zone)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "period":

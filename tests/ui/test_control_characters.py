@@ -11,6 +11,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from prospect_tui.app import make_app
+from prospect_tui.core.config import Config
 from prospect_tui.core.text import visible
 from prospect_tui.screens.callback_list import CallbackList
 from prospect_tui.screens.import_file import ImportScreen
@@ -62,7 +63,7 @@ def test_visible_escapes():
 
 async def test_every_screen_shows_control_characters_as_visible_escapes(store):
     hostile_lead(store)
-    app = make_app(store, "alice", CAMPAIGN, config={})
+    app = make_app(store, "alice", CAMPAIGN, config=Config())
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
 
         async def press(*keys: str) -> str:
@@ -123,7 +124,7 @@ async def test_the_import_preview_the_file_tree_and_the_figures_show_escapes(
         encoding="utf-8",
     )
     hostile_lead(store)
-    app = make_app(store, f"alice{CLIPBOARD}", CAMPAIGN, config={})
+    app = make_app(store, f"alice{CLIPBOARD}", CAMPAIGN, config=Config())
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.press("1")  # a call by this caller, for the figures
         await pilot.press("i")

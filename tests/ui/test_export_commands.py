@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from prospect_tui.app import make_app
 from prospect_tui.commands import ExportPathScreen, exports
+from prospect_tui.core.config import Config
 from tests.helpers import add_leads
 
 
 async def test_export_from_the_palette_writes_where_the_user_says(store, tmp_path):
     add_leads(store, "spring", 3)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     target = tmp_path / "optins.csv"
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("ctrl+p")
@@ -37,7 +38,7 @@ async def test_export_from_the_palette_writes_where_the_user_says(store, tmp_pat
 
 async def test_callers_export_their_own_opt_ins_and_supervisors_everything(store):
     add_leads(store, "spring", 1)
-    config = {"supervisors": ["sue"]}
+    config = Config(supervisors=("sue",))
     caller = make_app(store, "alice", "spring", config=config)
     supervisor = make_app(store, "sue", "spring", config=config)
     assert [e.title for e in exports(caller)] == ["Export opt-ins (CSV)", "Export opt-ins (xlsx)"]
@@ -56,7 +57,7 @@ async def test_the_palettes_report_is_on_the_week_that_has_calls(store, clock):
 
     campaign = add_leads(store, "spring", 2)
     Dialer(store, "sue", campaign).record(1, "no_answer", started_at=clock(), duration_s=20)
-    supervisor = make_app(store, "sue", "spring", config={"supervisors": ["sue"]})
+    supervisor = make_app(store, "sue", "spring", config=Config(supervisors=("sue",)))
     report = exports(supervisor)[-1]
     # Called today, a Monday, and never before: this week, not last week's empty page.
     assert report.file_name == "prospect-report-2026-W48.html"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prospect_tui.app import make_app
+from prospect_tui.core.config import Config
 from prospect_tui.screens.import_file import ImportScreen
 from tests.helpers import add_leads, session
 
@@ -63,7 +64,7 @@ async def test_import_screen_asks_for_the_company_column(store, tmp_path, monkey
     add_leads(store, "spring", 1)
     lead_file = tmp_path / "sans_nom.csv"
     lead_file.write_text("Code;Tél\r\nA1;01 45 67 89 10\r\n", encoding="utf-8")
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("i", *str(lead_file), "enter")
         await pilot.pause()
@@ -87,7 +88,7 @@ async def test_import_screen_proposes_the_company_column_to_confirm(store, tmp_p
         "69266;Villeurbanne;69100;04 78 03 67 67\r\n",
         encoding="utf-8",
     )
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("i", *str(lead_file), "enter")
         await pilot.pause()

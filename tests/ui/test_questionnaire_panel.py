@@ -4,6 +4,7 @@ a typed answer written to the lead, a resume after a quit, Enter records `comple
 from __future__ import annotations
 
 from prospect_tui.app import make_app
+from prospect_tui.core.config import Config
 from prospect_tui.core.questionnaires.parse import parse_questionnaire
 from prospect_tui.core.questionnaires.storage import attach_text
 from prospect_tui.widgets.questionnaire_panel import QuestionnairePanel
@@ -19,7 +20,7 @@ def answers(store) -> dict[str, tuple]:
 async def test_answers_with_digits_branch_back_missing_and_completed(store):
     add_leads(store, "sat", 3)
     attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
-    app = make_app(store, "alice", "sat", config={})
+    app = make_app(store, "alice", "sat", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("q")
         await pilot.pause()
@@ -60,7 +61,7 @@ async def test_missing_code_keys_are_shown_and_remappable(store):
     add_leads(store, "sat", 1)
     attach_text(store, "sat", parse_questionnaire(SMALL), "sat.toml", A_SUPERVISOR)
     keymap = {"questionnaire.dont_know": "f2"}
-    app = make_app(store, "alice", "sat", config={"keymap": keymap})
+    app = make_app(store, "alice", "sat", config=Config(keymap=keymap))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
         await pilot.pause()
@@ -81,7 +82,7 @@ async def test_the_stats_screen_shows_the_questions_view(store):
         interview = load_interview(store, lead_id, campaign["id"])
         question = interview.version.questionnaire.question("accueil")
         give_answer(store, interview, question, Answer(score, missing), "alice")
-    app = make_stats_app(store, "alice", "sat", config={}, period="today")
+    app = make_stats_app(store, "alice", "sat", config=Config(), period="today")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("a")
         for _ in range(100):
@@ -98,7 +99,7 @@ async def test_the_stats_screen_shows_the_questions_view(store):
 
 async def test_the_legend_offers_q_only_where_there_are_questions(store):
     add_leads(store, "sat", 2)
-    app = make_app(store, "alice", "sat", config={})
+    app = make_app(store, "alice", "sat", config=Config())
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await pilot.pause()
         assert "q Questions" not in screen_text(app)
@@ -113,7 +114,7 @@ async def test_the_legend_offers_q_only_where_there_are_questions(store):
         await pilot.press("escape")  # back on the card, where `q` is a key again
         await pilot.pause()
         assert "q Questions" in screen_text(app)
-    app = make_app(store, "alice", "sat", config={})
+    app = make_app(store, "alice", "sat", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         assert "q Questions" in screen_text(app)

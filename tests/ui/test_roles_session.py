@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from prospect_tui.app import make_app
 from prospect_tui.core.campaigns import campaign_settings
+from prospect_tui.core.config import Config
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.settings import SettingsScreen
 from tests.helpers import add_leads, session, toasts
 
-CALLERS_CONFIG = {"supervisors": ["sue"]}
+CALLERS_CONFIG = Config(supervisors=("sue",))
 
 
 def palette_titles(app) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from prospect_tui.core.config import Config
 from prospect_tui.core.outcomes import OUTCOMES
 from prospect_tui.screens.optin import OptInScreen
 from prospect_tui.screens.session import SessionScreen
@@ -103,7 +104,7 @@ async def test_quit_releases_the_lead_on_screen(store):
 
 async def test_keymap_from_config_remaps_an_outcome(store):
     add_leads(store, "spring", 2)
-    async with session(store, config={"keymap": {"outcome.no_answer": "f1"}}) as (app, pilot):
+    async with session(store, config=Config(keymap={"outcome.no_answer": "f1"})) as (app, pilot):
         await pilot.press("f1")
         await pilot.pause()
         assert "f1" in str(app.screen.query_one("#keys").render())
@@ -146,7 +147,7 @@ async def test_generic_mailbox_is_flagged_but_allowed(store):
 
 async def test_the_keys_legend_shows_every_key_as_bound_within_80_columns(store):
     add_leads(store, "spring", 2)
-    config = {"keymap": {"session.note": "f2"}}
+    config = Config(keymap={"session.note": "f2"})
     async with session(store, config=config, size=(80, 24)) as (app, pilot):
         legend = str(app.screen.query_one("#keys").render()).splitlines()
         text = "\n".join(legend)

@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 
 from prospect_tui.app import make_app
+from prospect_tui.core.config import Config
 from prospect_tui.core.dialing import Dialer
 from prospect_tui.core.store import Store
 from tests.helpers import add_leads, card_text
@@ -18,7 +19,7 @@ def notes(app) -> list[str]:
 
 async def test_a_busy_database_is_retried_and_the_lead_stays_until_committed(store):
     add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         blocker = sqlite3.connect(store.path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # a colleague's long write
@@ -42,7 +43,7 @@ async def test_a_busy_database_is_retried_and_the_lead_stays_until_committed(sto
 
 async def test_the_heartbeat_keeps_the_lead_on_screen_through_a_long_pause(store, clock):
     campaign = add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("p")
         for _ in range(4):  # 36 minutes paused, the heartbeat beating
@@ -58,7 +59,7 @@ async def test_the_heartbeat_keeps_the_lead_on_screen_through_a_long_pause(store
 
 async def test_a_lead_lost_while_the_screen_was_away_leaves_it(store, clock, tmp_path):
     campaign = add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         clock.advance(minutes=11)  # no heartbeat: the session was frozen
         bob = Store(tmp_path / "prospect.db", clock=clock)
@@ -72,7 +73,7 @@ async def test_a_lead_lost_while_the_screen_was_away_leaves_it(store, clock, tmp
 
 async def test_undo_after_a_colleague_took_the_lead_leaves_it_with_him(store, clock, tmp_path):
     campaign = add_leads(store, "spring", 2, {"retry_minutes": {"no_answer": 1}})
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -93,7 +94,7 @@ async def test_undo_after_a_colleague_took_the_lead_leaves_it_with_him(store, cl
 async def test_the_heartbeat_timer_renews_the_claim_while_a_form_is_open(store, clock, monkeypatch):
     monkeypatch.setattr("prospect_tui.screens.session.HEARTBEAT_S", 0.1)
     campaign = add_leads(store, "spring", 1)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("7")  # the opt-in form, while the manager spells his address
         await pilot.pause()
@@ -108,7 +109,7 @@ async def test_an_outcome_on_a_lead_a_colleague_now_holds_is_refused_in_one_line
     store, clock, tmp_path
 ):
     campaign = add_leads(store, "spring", 2)
-    app = make_app(store, "alice", "spring", config={})
+    app = make_app(store, "alice", "spring", config=Config())
     async with app.run_test(size=(100, 32)) as pilot:
         clock.advance(minutes=11)  # the session froze: its claim expired, bob took the lead
         bob = Store(tmp_path / "prospect.db", clock=clock)

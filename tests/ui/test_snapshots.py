@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import Input
 
 from prospect_tui.app import make_app, make_stats_app
+from prospect_tui.core.config import Config
 from prospect_tui.core.dialing import Dialer
 from prospect_tui.screens import session
 from tests.helpers import add_leads
@@ -57,7 +58,9 @@ async def figures_shown(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_session(snap_compare, store, spring, size):
-    assert snap_compare(still(make_app(store, "alice", "spring", config={})), terminal_size=size)
+    assert snap_compare(
+        still(make_app(store, "alice", "spring", config=Config())), terminal_size=size
+    )
 
 
 def test_opt_in_form(snap_compare, store, spring):
@@ -67,12 +70,12 @@ def test_opt_in_form(snap_compare, store, spring):
         steady_cursor(pilot)
         await pilot.press(*"jean.dupont@gmial.com")
 
-    app = still(make_app(store, "alice", "spring", config={}))
+    app = still(make_app(store, "alice", "spring", config=Config()))
     assert snap_compare(app, terminal_size=(100, 32), run_before=type_address)
 
 
 def test_stats_screen(snap_compare, store, spring):
-    app = still(make_stats_app(store, "alice", config={}))
+    app = still(make_stats_app(store, "alice", config=Config()))
     assert snap_compare(app, terminal_size=(140, 50), run_before=figures_shown)
 
 
@@ -93,5 +96,5 @@ def test_import_screen(snap_compare, store, spring, tmp_path, monkeypatch):
             await pilot.pause(0.05)
         await pilot.pause(0.3)  # the file tree lists the folder in a worker
 
-    app = still(make_app(store, "alice", "spring", config={}))
+    app = still(make_app(store, "alice", "spring", config=Config()))
     assert snap_compare(app, terminal_size=(120, 40), run_before=preview)

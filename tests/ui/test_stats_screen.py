@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prospect_tui.app import make_stats_app
+from prospect_tui.core.config import Config
 from prospect_tui.core.dialing import Dialer
 from prospect_tui.screens.stats import StatsScreen
 from tests.helpers import add_leads, session
@@ -35,7 +36,7 @@ async def test_changing_the_period_changes_the_figures(store, clock):
     for _ in range(3):
         call(store, "alice", campaign, "no_answer")  # the Monday before
     clock.advance(days=7)
-    app = make_stats_app(store, "alice", config={})
+    app = make_stats_app(store, "alice", config=Config())
     async with app.run_test(size=(140, 50)) as pilot:
         assert isinstance(app.screen, StatsScreen)
         await wait_for_headline(app, pilot, "1 calls")
@@ -51,7 +52,7 @@ async def test_changing_the_period_changes_the_figures(store, clock):
 
 async def test_new_calls_appear_without_a_key_press(store, clock):
     campaign = add_leads(store, "spring", 5)
-    app = make_stats_app(store, "alice", config={})
+    app = make_stats_app(store, "alice", config=Config())
     async with app.run_test(size=(140, 50)) as pilot:
         await wait_for_headline(app, pilot, "0 calls")
         call(store, "bob", campaign, "busy")
@@ -66,7 +67,7 @@ async def test_a_caller_who_is_not_a_supervisor_sees_only_his_own_figures(store)
     campaign = add_leads(store, "spring", 10)
     call(store, "alice", campaign, "busy")
     call(store, "bob", campaign, "refused")
-    config = {"supervisors": ["claire"]}
+    config = Config(supervisors=("claire",))
     app = make_stats_app(store, "alice", config=config)
     async with app.run_test(size=(140, 50)) as pilot:
         await wait_for_headline(app, pilot, "1 calls")
@@ -109,7 +110,7 @@ async def test_the_questions_view_reads_labels_and_names_the_edition(store):
     questionnaire = interview.version.questionnaire
     for qid, value in (("accueil", 5.0), ("projet", "yes"), ("projet_type", ("serveur",))):
         give_answer(store, interview, questionnaire.question(qid), Answer(value), "alice")
-    app = make_stats_app(store, "alice", "sat", config={}, period="today")
+    app = make_stats_app(store, "alice", "sat", config=Config(), period="today")
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("a")
         shown = ""

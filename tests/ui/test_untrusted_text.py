@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from prospect_tui.app import make_app
+from prospect_tui.core.config import Config
 from prospect_tui.screens.callback_list import CallbackList
 from prospect_tui.screens.session import SessionScreen
 from prospect_tui.screens.settings import SettingsScreen
@@ -34,7 +35,7 @@ def inputs(app) -> list[str]:
 
 async def test_every_screen_shows_untrusted_names_as_written(store):
     untrusted_lead(store)
-    app = make_app(store, "alice", CAMPAIGN, config={})
+    app = make_app(store, "alice", CAMPAIGN, config=Config())
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
 
         async def press(*keys: str) -> str:

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 
 from prospect_tui.app import make_stats_app
+from prospect_tui.core.config import Config
 from prospect_tui.screens import import_file, stats
 from tests.helpers import add_leads, session
 
@@ -30,7 +31,7 @@ async def test_a_failed_computation_ends_computing_with_the_error(store, monkeyp
         raise sqlite3.DatabaseError("database disk image is malformed\nat page 12")
 
     monkeypatch.setattr(stats.core_stats, "compute", broken)
-    app = make_stats_app(store, "alice", config={})
+    app = make_stats_app(store, "alice", config=Config())
     async with app.run_test(size=(140, 50)) as pilot:
         shown = await shown_when_done(app, pilot, "#headline", "Computing")
         assert shown == "✗ DatabaseError: database disk image is malformed"

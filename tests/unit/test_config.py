@@ -80,14 +80,13 @@ def test_a_typo_in_the_config_exits_2_in_one_line(tmp_path, monkeypatch, capsys)
     )
 
 
-def test_the_config_is_read_once_and_gives_the_home_zone(tmp_path, monkeypatch):
-    from prospect_tui.core.config import home_zone
-
+def test_the_users_config_is_the_file_prospect_config_names(tmp_path, monkeypatch):
     path = config_file(tmp_path, 'home_timezone = "Indian/Reunion"\n')
     monkeypatch.setenv("PROSPECT_CONFIG", str(path))
-    assert home_zone() == ZoneInfo("Indian/Reunion")
+    assert user_config().home_zone == ZoneInfo("Indian/Reunion")
+    # No copy kept by the process: each command reads it once and passes it down.
     path.write_text('home_timezone = "Europe/Paris"\n', encoding="utf-8")
-    assert user_config().home_timezone == "Indian/Reunion"
+    assert user_config().home_timezone == "Europe/Paris"
 
 
 def test_a_config_that_is_a_folder_is_a_user_error(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,24 +37,26 @@ MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     ],
 )
 def test_callback_times_typed_as_a_caller_says_them(typed, expected_utc):
-    due = parse_when(typed, MONDAY)
+    due = parse_when(typed, MONDAY, "Europe/Paris")
     assert due.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == expected_utc
 
 
 @pytest.mark.parametrize("typed", ["09:00", "demain", "31/02 10h", "25h"])
 def test_bad_or_past_callback_times_are_refused(typed):
     with pytest.raises(UserError):
-        parse_when(typed, MONDAY)
+        parse_when(typed, MONDAY, "Europe/Paris")
 
 
 def test_notes_are_appended_dated_and_signed(store):
     add_leads(store, "spring", 1)
-    add_note(store, 1, "standard fermé le lundi", "alice")
-    add_note(store, 1, "  ", "alice")
-    add_note(store, 1, "DSI en congés", "bob")
+    paris = ZoneInfo("Europe/Paris")
+    add_note(store, 1, "standard fermé le lundi", "alice", paris)
+    add_note(store, 1, "  ", "alice", paris)
+    add_note(store, 1, "DSI en congés", "bob", paris)
+    # 10:00 UTC: the team in Paris reads 11:00.
     assert store.lead(1)["notes"].splitlines() == [
-        "23/11 10:00 alice: standard fermé le lundi",
-        "23/11 10:00 bob: DSI en congés",
+        "23/11 11:00 alice: standard fermé le lundi",
+        "23/11 11:00 bob: DSI en congés",
     ]
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -290,7 +291,9 @@ def test_campaign_from_another_keeps_opt_ins_and_counts_those_left_out(store, cl
 def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
     from prospect_tui.core.report import build_report
 
-    page = build_report(store, store.clock().date(), actor=A_SUPERVISOR)
+    page = build_report(
+        store, store.clock().date(), actor=A_SUPERVISOR, zone=ZoneInfo("Europe/Paris")
+    )
     assert "Questionnaire: Satisfaction test (sat, version 1)" in page
     assert (
         "<td>Sur 5, l&#x27;accueil ? (accueil)</td><td>4</td><td>0</td><td>1</td><td>0</td>"
@@ -302,7 +305,9 @@ def test_the_weekly_report_has_a_section_per_questionnaire(store, history):
 def test_the_report_names_the_edition_rr3_rr4_and_shows_labels(store, history):
     from prospect_tui.core.report import build_report
 
-    page = build_report(store, store.clock().date(), actor=A_SUPERVISOR)
+    page = build_report(
+        store, store.clock().date(), actor=A_SUPERVISOR, zone=ZoneInfo("Europe/Paris")
+    )
     assert "RR3 58.3% · RR4 72.9%" in page
     assert "e = 0.86 (estimated" in page
     assert "AAPOR Standard Definitions, 10th edition, 2023" in page

@@ -12,6 +12,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +23,8 @@ from prospect_tui.core.report import build_report
 from prospect_tui.core.store import Store
 from tests.helpers import A_SUPERVISOR
 from tests.unit.test_stats import MONDAY, add_call, paris, week_history
+
+PARIS = ZoneInfo("Europe/Paris")  # the default home_timezone
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -84,7 +87,7 @@ def history(store: Store, clock) -> Store:
 
 
 def test_report_tables_and_charts(history: Store) -> None:
-    html = build_report(history, MONDAY + timedelta(days=2), actor=A_SUPERVISOR)
+    html = build_report(history, MONDAY + timedelta(days=2), actor=A_SUPERVISOR, zone=PARIS)
     page = Elements(html)
     text = " ".join(page.text)
     assert "week of 16/11/2026 to 22/11/2026" in text
@@ -103,17 +106,17 @@ def test_report_tables_and_charts(history: Store) -> None:
 
 
 def test_report_lists_the_weeks_optouts_only(history: Store) -> None:
-    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR, zone=PARIS)
     assert "Opt-outs of the week (1)" in html
     assert "dsi3@example.fr" in html and "dsi9@example.fr" not in html
     section = html[html.index("Opt-outs of the week") :]
     assert "<td>alice</td>" in section and "<td>2026-11-19</td>" in section
-    previous = build_report(history, MONDAY - timedelta(days=7), actor=A_SUPERVISOR)
+    previous = build_report(history, MONDAY - timedelta(days=7), actor=A_SUPERVISOR, zone=PARIS)
     assert "dsi9@example.fr" in previous and "dsi3@example.fr" not in previous
 
 
 def test_report_is_self_contained(history: Store) -> None:
-    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR, zone=PARIS)
     page = Elements(html)
     assert not page.find("script") and not page.find("link") and not page.find("img")
     assert "src=" not in html and "href=" not in html and "url(" not in html
@@ -121,7 +124,7 @@ def test_report_is_self_contained(history: Store) -> None:
 
 
 def test_report_for_one_caller(history: Store) -> None:
-    html = build_report(history, MONDAY, caller="bob", actor=A_SUPERVISOR)
+    html = build_report(history, MONDAY, caller="bob", actor=A_SUPERVISOR, zone=PARIS)
     assert "caller: bob" in html
     assert "<td>alice</td>" not in html
     assert "No opt-out this week." in html  # Alice's opt-in was withdrawn
@@ -195,7 +198,7 @@ def test_report_renders_in_headless_chromium(history: Store, tmp_path: Path) -> 
         if browser is None:
             pytest.skip(f"headless Chromium not available: {reason or 'not found after install'}")
     page = tmp_path / "report.html"
-    page.write_text(build_report(history, MONDAY, actor=A_SUPERVISOR), encoding="utf-8")
+    page.write_text(build_report(history, MONDAY, actor=A_SUPERVISOR, zone=PARIS), encoding="utf-8")
     shot = tmp_path / "report.png"
     done = subprocess.run(
         [
@@ -232,7 +235,7 @@ def test_report_renders_in_headless_chromium(history: Store, tmp_path: Path) -> 
 def test_the_header_names_one_time_zone_and_days_are_local(history: Store) -> None:
     # An opt-out at 00:30 in Paris on Friday the 20th is still Thursday the 19th in UTC.
     withdraw(history, 6, paris(MONDAY + timedelta(days=4), "00:30"), "bob")
-    html = build_report(history, MONDAY, actor=A_SUPERVISOR)
+    html = build_report(history, MONDAY, actor=A_SUPERVISOR, zone=PARIS)
     header = html[html.index("<p class='scope'>") : html.index("</p>")]
     # The clock says 08:00 UTC, 09:00 in Paris: the header speaks Paris time only.
     assert "made 23/11/2026 09:00 · all times in Europe/Paris" in header
@@ -257,7 +260,9 @@ def test_report_without_a_week_opens_on_the_last_week_with_calls(
     page = (tmp_path / "prospect-report-2026-W47.html").read_text(encoding="utf-8")
     assert "<td>Calls</td><td>10</td>" in page
     # In the report's scope: a caller with no call gets last week, and is told why.
-    week, why = default_week(history, caller="zoe", now=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    week, why = default_week(
+        history, caller="zoe", zone=PARIS, now=datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    )
     assert (str(week.first), why) == ("2026-11-30", "last week; no call recorded yet")
 
 

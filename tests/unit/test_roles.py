@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,6 +31,8 @@ from prospect_tui.core.stats import caller_filter
 from prospect_tui.core.store import Store
 from tests.helpers import A_CALLER, A_SUPERVISOR, add_leads
 from tests.unit.questionnaire_data import SMALL
+
+PARIS = ZoneInfo("Europe/Paris")  # the default home_timezone
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 EVERY_HOUR = "mon-sun 00:00-23:59"
@@ -87,7 +90,7 @@ WALKS: list[tuple[str, str, Walk]] = [
     ("campaign.settings", "calling hours", lambda w, a: set_setting(
         w.store, "spring", "calling_hours", EVERY_HOUR, actor=a)),
     ("campaign.create", "campaign new", lambda w, a: campaign_from(
-        w.store, "relance", "spring", outcomes=["opt_in"], actor=a)),
+        w.store, "relance", "spring", outcomes=["opt_in"], actor=a, zone=PARIS)),
     ("import", "import a file", lambda w, a: import_file(
         w.store, w.lead_file, actor=a, campaign="spring")),
     ("questionnaire.attach", "attach", lambda w, a: attach_questionnaire(
@@ -103,11 +106,11 @@ WALKS: list[tuple[str, str, Walk]] = [
     ("export.calls", "every call", lambda w, a: export_calls(w.store, w.out / "calls.csv",
                                                              actor=a)),
     ("export.answers", "answers", lambda w, a: export_answers(
-        w.store, "spring", w.out / "answers.csv", actor=a)),
+        w.store, "spring", w.out / "answers.csv", actor=a, zone=PARIS)),
     ("export.sample", "whole sample", lambda w, a: export_sample(
-        w.store, "spring", w.out / "sample.csv", actor=a)),
+        w.store, "spring", w.out / "sample.csv", actor=a, zone=PARIS)),
     ("report", "weekly report", lambda w, a: write_report(
-        w.store, w.out / "week.html", date(2026, 11, 23), actor=a)),
+        w.store, w.out / "week.html", date(2026, 11, 23), actor=a, zone=PARIS)),
     ("users.admin", "user add", lambda w, a: users.add_user(
         w.store, "zoe", "zoe-password", actor=a)),
     ("users.admin", "user passwd", lambda w, a: users.set_password(

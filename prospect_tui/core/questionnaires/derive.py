@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
@@ -59,14 +60,14 @@ class Derived:
         )
 
 
-def _bound(text: str | None, end: bool) -> str:
-    """A --since/--until day as a stored-time bound (Paris days, as the stats count them)."""
+def _bound(text: str | None, end: bool, zone: ZoneInfo) -> str:
+    """A --since/--until day as a stored-time bound (days of `zone`, as the stats count them)."""
     if not text:
         return "9999" if end else ""
     from prospect_tui.core.stats import local_midnight, parse_day
 
     day = parse_day(text) + (timedelta(days=1) if end else timedelta())
-    return iso(local_midnight(day))
+    return iso(local_midnight(day, zone))
 
 
 def copy_lead(conn: Any, lead: dict[str, Any], campaign_id: int, now: str, **learnt: str) -> None:
@@ -89,8 +90,10 @@ def campaign_from(
     until: str | None = None,
     questionnaire: Path | None = None,
     actor: Actor,
+    zone: ZoneInfo,
 ) -> Derived:
-    """Create campaign `name` from `source`'s leads whose latest outcome is in `outcomes`.
+    """Create campaign `name` from `source`'s leads whose latest outcome is in `outcomes`
+    (and their latest call between the days `since` and `until` of `zone`).
 
     Membership is frozen now: later calls on the source change nothing. All or nothing.
     """
@@ -105,7 +108,7 @@ def campaign_from(
     if name in store.campaign_names():
         raise UserError(f"campaign {name!r} already exists: choose a new name")
     parsed = read_questionnaire(questionnaire) if questionnaire is not None else None
-    start, end = _bound(since, False), _bound(until, True)
+    start, end = _bound(since, False, zone), _bound(until, True, zone)
     made = Derived(name)
     with store.write() as conn:
         phones = suppressed_hashes(conn, "phone")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import parse_iso
@@ -294,10 +295,12 @@ def export_answers(
     shape: str = "wide",
     *,
     actor: Actor,
+    zone: ZoneInfo,
     key: str | None = None,
     pseudonymise: bool = False,
 ) -> int:
-    """Write the answers (CSV to stdout when `output` is None); returns the rows written.
+    """Write the answers (CSV to stdout when `output` is None), times in `zone`; returns the
+    rows written.
 
     `key` names a lead field carried as the first column; `pseudonymise` writes a random
     case id instead of the lead's contacts and the key file NAME-key.csv beside `output`.
@@ -312,7 +315,7 @@ def export_answers(
     table = (wide_table if shape == "wide" else long_table)(store, campaign_name, who)
     if fmt == "xlsx":
         table.codebook = (list(CODEBOOK_HEADERS), codebook_rows(store, campaign_name))
-    return write_table(table, output, fmt, lambda: write_key(who, output))
+    return write_table(table, output, fmt, lambda: write_key(who, output), zone)
 
 
 def write_key(who: Identity, output: Path | None) -> None:

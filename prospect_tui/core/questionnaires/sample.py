@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core.clock import parse_iso
 from prospect_tui.core.questionnaires.engine import DISPOSITION_LABELS
@@ -62,6 +63,7 @@ def export_sample(
     fmt: str = "csv",
     *,
     actor: Actor,
+    zone: ZoneInfo,
     key: str | None = None,
     pseudonymise: bool = False,
 ) -> int:
@@ -98,4 +100,4 @@ def export_sample(
             yield who.cells(lead, company, phone) + [known[h] for h in fixed]
 
     table = Table(variables, rows(), "sample")
-    return write_table(table, output, fmt, lambda: write_key(who, output))
+    return write_table(table, output, fmt, lambda: write_key(who, output), zone)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.cells import RISKY
 from prospect_tui.core.clock import iso
-from prospect_tui.core.config import home_zone
 from prospect_tui.core.csvout import dialect, write_csv
 from prospect_tui.core.files import write_private
 from prospect_tui.core.questionnaires.model import MISSING_CODES, MISSING_EXPORT, MISSING_LABELS
@@ -89,9 +89,12 @@ def csv_cell(cell: Cell) -> str:
     return cell
 
 
-def write_table(table: Table, output: Path | None, fmt: str, after: Callable[[], None]) -> int:
-    """Write `table` to `output` (CSV to stdout when None); `after` runs once the rows are
-    written, before the file takes its name, so a failure there leaves nothing behind."""
+def write_table(
+    table: Table, output: Path | None, fmt: str, after: Callable[[], None], zone: ZoneInfo
+) -> int:
+    """Write `table` to `output` (CSV to stdout when None), its moments as days and times of
+    `zone`; `after` runs once the rows are written, before the file takes its name, so a
+    failure there leaves nothing behind."""
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r} ({', '.join(FORMATS)})")
     if output is None:
@@ -101,7 +104,7 @@ def write_table(table: Table, output: Path | None, fmt: str, after: Callable[[],
     writer = {"csv": _write_csv, "xlsx": _write_xlsx, "sav": _write_sav, "dta": _write_dta}[fmt]
 
     def write(temp: Path) -> int:
-        count = writer(temp, table)
+        count = writer(temp, table, zone)
         after()
         return count
 
@@ -114,7 +117,7 @@ def _csv_rows(table: Table) -> tuple[list[str], Iterator[list[str]]]:
     return [v.header for v in table.variables], ([csv_cell(c) for c in row] for row in table.rows)
 
 
-def _write_csv(path: Path, table: Table) -> int:
+def _write_csv(path: Path, table: Table, zone: ZoneInfo) -> int:
     with open(path, "w", encoding=dialect(True).encoding, newline="") as out:
         return write_csv(out, *_csv_rows(table))
 
@@ -122,25 +125,24 @@ def _write_csv(path: Path, table: Table) -> int:
 # --- xlsx ---------------------------------------------------------------------------------
 
 
-def _write_xlsx(path: Path, table: Table) -> int:
+def _write_xlsx(path: Path, table: Table, zone: ZoneInfo) -> int:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = table.sheet
-    count = fill_sheet(sheet, [v.header for v in table.variables], table.rows)
+    count = fill_sheet(sheet, [v.header for v in table.variables], table.rows, zone)
     if table.codebook is not None:
-        fill_sheet(book.create_sheet("codebook"), *table.codebook)
+        fill_sheet(book.create_sheet("codebook"), *table.codebook, zone)
     book.save(path)
     return count
 
 
-def fill_sheet(sheet: Any, headers: list[str], rows: Iterable[list[Any]]) -> int:
-    """Numbers as numbers, moments as dates in the home time zone, text as text (a value like
+def fill_sheet(sheet: Any, headers: list[str], rows: Iterable[list[Any]], zone: ZoneInfo) -> int:
+    """Numbers as numbers, moments as dates in `zone` (the team's), text as text (a value like
     `=1+1` is set as a string, never a formula, and quoted); a frozen header, an autofilter."""
     from openpyxl.utils import get_column_letter
 
-    zone = home_zone()
     sheet.append(headers)
     sheet.freeze_panes = "A2"
     count = 0
@@ -202,11 +204,12 @@ def _fit(text: str, size: int) -> str:
     return text.encode()[:size].decode(errors="ignore")
 
 
-def _columns(table: Table, stata: bool) -> tuple[list[str], list[list[Any]], dict[str, Any]]:
+def _columns(
+    table: Table, stata: bool, zone: ZoneInfo
+) -> tuple[list[str], list[list[Any]], dict[str, Any]]:
     """Names, the column values, and pyreadstat's keyword arguments, for .sav or .dta."""
     rows = list(table.rows)
     names = variable_names(v.header for v in table.variables)
-    zone = home_zone()
     columns: list[list[Any]] = []
     labels: dict[str, str] = {}
     value_labels: dict[str, dict[Any, str]] = {}
@@ -279,19 +282,19 @@ def _frame(table: Table, names: list[str], columns: list[list[Any]]) -> Any:
     return pandas.DataFrame(series)
 
 
-def _write_sav(path: Path, table: Table) -> int:
+def _write_sav(path: Path, table: Table, zone: ZoneInfo) -> int:
     import pyreadstat
 
-    names, columns, settings = _columns(table, stata=False)
+    names, columns, settings = _columns(table, stata=False, zone=zone)
     frame = _frame(table, names, columns)
     pyreadstat.write_sav(frame, path, **settings)
     return len(frame)
 
 
-def _write_dta(path: Path, table: Table) -> int:
+def _write_dta(path: Path, table: Table, zone: ZoneInfo) -> int:
     import pyreadstat
 
-    names, columns, settings = _columns(table, stata=True)
+    names, columns, settings = _columns(table, stata=True, zone=zone)
     frame = _frame(table, names, columns)
     pyreadstat.write_dta(frame, path, **settings)
     return len(frame)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core.clock import iso
-from prospect_tui.core.config import home_zone
 from prospect_tui.core.outcomes import BY_CODE, CODES
 from prospect_tui.core.stats.periods import Period, PeriodJson, local_midnight
 from prospect_tui.core.store import Store, connect
@@ -278,7 +278,7 @@ def _figures(
     now: datetime,
 ) -> Figures:
     """Everything but the lead funnel (filled in by compute)."""
-    hours = _HourCache()
+    hours = _HourCache(period.zone)
 
     # One row per (UTC hour, campaign, caller, outcome, reached): tens of thousands for a
     # busy month. Sum them into plain dicts first; tallies are built from the few keys left.
@@ -391,21 +391,22 @@ def _figures(
     }
 
 
-def summary(store: Store, campaign: str | None = None) -> Figures:
-    """All-time figures (the foundation's `prospect stats`)."""
-    return compute(store, Period.all_time(), campaign)
+def summary(store: Store, zone: ZoneInfo, campaign: str | None = None) -> Figures:
+    """All-time figures (the foundation's `prospect stats`), days and hours in `zone`."""
+    return compute(store, Period.all_time(zone), campaign)
 
 
 class _HourCache:
     """'2026-11-23T09' (UTC hour) -> (local day, "HH" local hour, (weekday, hour)), memoised."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
         self.seen: dict[str, tuple[date, str, tuple[int, int]]] = {}
 
     def __call__(self, hour_utc: str) -> tuple[date, str, tuple[int, int]]:
         found = self.seen.get(hour_utc)
         if found is None:
-            local = datetime.fromisoformat(hour_utc + ":00+00:00").astimezone(home_zone())
+            local = datetime.fromisoformat(hour_utc + ":00+00:00").astimezone(self.zone)
             found = (local.date(), f"{local.hour:02d}", (local.weekday(), local.hour))
             self.seen[hour_utc] = found
         return found
@@ -541,7 +542,11 @@ def _time_on_phone(
         return {"total_s": 0.0, "paused_s": 0.0, "by_caller": {}}
     lo, hi = period.start_iso, period.end_iso
     wanted = [
-        (name, max(lo, iso(local_midnight(day))), min(hi, iso(local_midnight(day + timedelta(1)))))
+        (
+            name,
+            max(lo, iso(local_midnight(day, period.zone))),
+            min(hi, iso(local_midnight(day + timedelta(1), period.zone))),
+        )
         for name, day in days
     ]
     campaign_sql = "" if campaign_id is None else " AND campaign_id = :campaign_id"

@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypedDict
+from zoneinfo import ZoneInfo
 
 from prospect_tui.core import UserError
 from prospect_tui.core.clock import iso
-from prospect_tui.core.config import home_zone
 
-# The team calls French SMEs: days, weeks and "best hours" are Paris wall-clock time.
 PERIODS = ("today", "week", "lastweek", "month")
 # Bounds that every stored ISO time sorts between: the "all time" period.
 _LOWEST, _HIGHEST = "", "9999"
@@ -33,58 +32,62 @@ class PeriodJson(TypedDict):
 
 @dataclass(frozen=True)
 class Period:
-    """Whole local (Paris) days from `first` to `last` inclusive; None ends mean unbounded."""
+    """Whole local days of `zone` (the team's `home_timezone`) from `first` to `last`
+    inclusive; None ends mean unbounded."""
 
     name: str
     first: date | None
     last: date | None
+    zone: ZoneInfo
 
     @classmethod
-    def named(cls, name: str, now: datetime) -> Period:
-        """today, week (Monday to Sunday), lastweek or month, around `now`."""
-        today = now.astimezone(home_zone()).date()
+    def named(cls, name: str, now: datetime, zone: ZoneInfo) -> Period:
+        """today, week (Monday to Sunday), lastweek or month, around `now` in `zone`."""
+        today = now.astimezone(zone).date()
         monday = today - timedelta(days=today.weekday())
         if name == "today":
-            return cls(name, today, today)
+            return cls(name, today, today, zone)
         if name == "week":
-            return cls(name, monday, monday + timedelta(days=6))
+            return cls(name, monday, monday + timedelta(days=6), zone)
         if name == "lastweek":
-            return cls(name, monday - timedelta(days=7), monday - timedelta(days=1))
+            return cls(name, monday - timedelta(days=7), monday - timedelta(days=1), zone)
         if name == "month":
             following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-            return cls(name, today.replace(day=1), following - timedelta(days=1))
+            return cls(name, today.replace(day=1), following - timedelta(days=1), zone)
         raise UserError(f"unknown period {name!r} (choose from {', '.join(PERIODS)})")
 
     @classmethod
-    def between(cls, first: date, last: date) -> Period:
+    def between(cls, first: date, last: date, zone: ZoneInfo) -> Period:
         if last < first:
             raise UserError(f"the period ends ({last}) before it starts ({first})")
-        return cls("range", first, last)
+        return cls("range", first, last, zone)
 
     @classmethod
-    def week_of(cls, day: date) -> Period:
+    def week_of(cls, day: date, zone: ZoneInfo) -> Period:
         monday = day - timedelta(days=day.weekday())
-        return cls("range", monday, monday + timedelta(days=6))
+        return cls("range", monday, monday + timedelta(days=6), zone)
 
     @classmethod
-    def all_time(cls) -> Period:
-        return cls("all", None, None)
+    def all_time(cls, zone: ZoneInfo) -> Period:
+        return cls("all", None, None, zone)
 
     def previous(self) -> Period:
         """The period of the same length just before this one (the report's comparison)."""
         if self.first is None or self.last is None:
             return self
         length = self.last - self.first + timedelta(days=1)
-        return Period("range", self.first - length, self.first - timedelta(days=1))
+        return Period("range", self.first - length, self.first - timedelta(days=1), self.zone)
 
     @property
     def start_iso(self) -> str:
-        return iso(local_midnight(self.first)) if self.first else _LOWEST
+        return iso(local_midnight(self.first, self.zone)) if self.first else _LOWEST
 
     @property
     def end_iso(self) -> str:
         """Exclusive: the midnight after the last day."""
-        return iso(local_midnight(self.last + timedelta(days=1))) if self.last else _HIGHEST
+        if self.last is None:
+            return _HIGHEST
+        return iso(local_midnight(self.last + timedelta(days=1), self.zone))
 
     @property
     def label(self) -> str:
@@ -103,12 +106,12 @@ class Period:
             "last_day": self.last.isoformat() if self.last else None,
             "start": self.start_iso or None,
             "end": None if self.end_iso == _HIGHEST else self.end_iso,
-            "time_zone": home_zone().key,
+            "time_zone": self.zone.key,
         }
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), home_zone()).astimezone(UTC)
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 def parse_day(text: str) -> date:
@@ -122,16 +125,16 @@ def parse_day(text: str) -> date:
 
 
 def period_from_options(
-    name: str | None, date_from: str | None, date_to: str | None, now: datetime
+    name: str | None, date_from: str | None, date_to: str | None, now: datetime, zone: ZoneInfo
 ) -> Period:
-    """The CLI's --period / --from / --to; nothing at all means all time."""
+    """The CLI's --period / --from / --to, in days of `zone`; nothing at all means all time."""
     if name and (date_from or date_to):
         raise UserError("use either --period or --from/--to, not both")
     if date_to and not date_from:
         raise UserError("--to needs --from")
     if date_from:
-        last = parse_day(date_to) if date_to else now.astimezone(home_zone()).date()
-        return Period.between(parse_day(date_from), last)
+        last = parse_day(date_to) if date_to else now.astimezone(zone).date()
+        return Period.between(parse_day(date_from), last, zone)
     if name:
-        return Period.named(name, now)
-    return Period.all_time()
+        return Period.named(name, now, zone)
+    return Period.all_time(zone)
